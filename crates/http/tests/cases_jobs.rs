@@ -1,0 +1,327 @@
+//! The background jobs of cases with the controllable clock (no sleeps): proposals that
+//! expire, next waves, unmatched requests and the staff alert, reminders, first waves
+//! that had to wait for a volunteer, the automatic closing, and two server processes
+//! running the jobs at once without acting twice.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is how a test reports failure.
+
+mod cases_support;
+
+use cases_support::*;
+use chrono::TimeDelta;
+use entraide_core::Role;
+use entraide_http::cases::{run_case_jobs, CaseSettings, JobReport};
+use entraide_http::testing::TestApp;
+use entraide_store::{backend_test, Clock};
+use serde_json::{json, Value};
+
+const CONTACT: &str = "paul@hopital-exemple.fr";
+
+fn one_per_wave() -> CaseSettings {
+    CaseSettings {
+        proposals_per_wave: 1,
+        ..CaseSettings::default()
+    }
+}
+
+/// Three volunteers ranked Claire (same region), Bruno (neighbouring), Chloé (elsewhere).
+async fn three_volunteers(app: &TestApp, staff: &str) -> [String; 3] {
+    [
+        volunteer(
+            app,
+            staff,
+            &NewVolunteer::new("Claire Martin", "claire@chu-exemple.fr"),
+        )
+        .await,
+        volunteer(
+            app,
+            staff,
+            &NewVolunteer {
+                department: "59",
+                ..NewVolunteer::new("Bruno Petit", "bruno@clinique-exemple.fr")
+            },
+        )
+        .await,
+        volunteer(
+            app,
+            staff,
+            &NewVolunteer {
+                department: "13",
+                ..NewVolunteer::new("Chloé Bernard", "chloe@ehpad-exemple.fr")
+            },
+        )
+        .await,
+    ]
+}
+
+/// (volunteer id, status) of each proposal of a request, oldest first.
+async fn proposal_states(app: &TestApp, request: &str) -> Vec<(String, String)> {
+    let staff = staff(app).await;
+    let mut proposals = proposals_of(app, &staff, request).await;
+    proposals.sort_by_key(|p| {
+        (
+            p["wave"].as_i64().unwrap(),
+            p["created_at"].as_str().unwrap().to_owned(),
+        )
+    });
+    proposals
+        .iter()
+        .map(|p| {
+            (
+                p["volunteer_id"].as_str().unwrap().to_owned(),
+                p["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(id: &str, status: &str) -> (String, String) {
+    (id.to_owned(), status.to_owned())
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn unanswered_waves_expire_then_staff_are_told(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        let [claire, bruno, chloe] = three_volunteers(&app, &staff_token).await;
+        let id = request(&app, CONTACT, &["teletravail"], "normal").await["id"].as_str().unwrap().to_owned();
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "pending")]);
+
+        // Nothing is due yet.
+        assert_eq!(run_jobs(&app).await, JobReport::default());
+
+        // 18 hours in (6 hours before the expiry), Claire is reminded, once.
+        app.clock.advance(TimeDelta::hours(18));
+        let report = run_jobs(&app).await;
+        assert_eq!(report.reminders, 1, "{report:?}");
+        assert_eq!(run_jobs(&app).await.reminders, 0, "one reminder only");
+        let reminders = mails(&app, "proposal_reminder");
+        assert_eq!(reminders.len(), 1);
+        assert_eq!(reminders[0].to, "claire@chu-exemple.fr");
+        assert!(reminders[0].text.contains("/volontaire/propositions/"), "{}", reminders[0].text);
+
+        // After 24 hours her proposal expires and the second wave asks Bruno.
+        app.clock.advance(TimeDelta::hours(6));
+        let report = run_jobs(&app).await;
+        assert_eq!((report.expired, report.waves, report.unmatched), (1, 1, 0), "{report:?}");
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "expired"), pair(&bruno, "pending")]);
+        assert!(mails(&app, "case_proposed").iter().any(|m| m.to == "bruno@clinique-exemple.fr"));
+        assert_eq!(status_of(&app, &staff(&app).await, &id).await, "proposed");
+        // An expired proposal can no longer be accepted.
+        let claire_token = app.sign_in("claire@chu-exemple.fr", Role::Volunteer).await;
+        let (_, mine) = call(&app, "GET", "/api/v1/proposals", Some(&claire_token), None).await;
+        let expired = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        let (status, body) = call(&app, "POST", &format!("/api/v1/proposals/{expired}/accept"), Some(&claire_token), None).await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["code"], "proposal_closed");
+
+        // Bruno lets it expire too: two waves were allowed, the request is unmatched and
+        // staff are e-mailed; Chloé is never asked.
+        app.clock.advance(TimeDelta::hours(24));
+        let report = run_jobs(&app).await;
+        assert_eq!((report.expired, report.waves, report.unmatched), (1, 0, 1), "{report:?}");
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "expired"), pair(&bruno, "expired")]);
+        let staff_now = staff(&app).await;
+        assert_eq!(status_of(&app, &staff_now, &id).await, "unmatched");
+        let alerts = mails(&app, "request_unmatched");
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].to, "equipe@anap.fr");
+        assert!(alerts[0].text.contains("Volontaires sollicités : 2"), "{}", alerts[0].text);
+        assert!(alerts[0].text.contains(&format!("http://entraide.test/dossiers/{id}")), "{}", alerts[0].text);
+        let (_, trail) = call(&app, "GET", &format!("/api/v1/requests/{id}/transitions"), Some(&staff_now), None).await;
+        let last = trail.as_array().unwrap().last().unwrap();
+        assert_eq!((last["from"].clone(), last["to"].clone()), (json!("proposed"), json!("unmatched")));
+        assert!(last["actor_user_id"].is_null());
+        assert!(last["reason"].as_str().unwrap().contains("2 volontaires, 2 vagues"), "{last}");
+        // The staff view puts it first.
+        let (_, attention) = call(&app, "GET", "/api/v1/cases?attention=true", Some(&staff_now), None).await;
+        assert_eq!(attention["total"], 1);
+        assert_eq!(attention["items"][0]["request"]["id"], id.as_str());
+        for (query, total) in [("?status=unmatched", 1), ("?status=proposed", 0), ("?older_than_days=2", 1), ("?older_than_days=3", 0)] {
+            let (status, page) = call(&app, "GET", &format!("/api/v1/cases{query}"), Some(&staff_now), None).await;
+            assert_eq!(status, 200, "{query}: {page}");
+            assert_eq!(page["total"], total, "{query}");
+        }
+        let (status, page) = call(&app, "GET", "/api/v1/cases?older_than_days=0", Some(&staff_now), None).await;
+        assert_eq!(status, 422, "{page}");
+        assert_eq!(page["errors"][0]["path"], "?older_than_days");
+        // Nothing more happens by itself.
+        assert_eq!(run_jobs(&app).await, JobReport::default());
+
+        // Staff reopen it: Chloé, not asked yet, gets it, with a fresh set of waves.
+        let (status, reopened) = call(&app, "POST", &format!("/api/v1/requests/{id}/reopen"), Some(&staff_now), Some(json!({"reason": "Relance après appel à volontaires."}))).await;
+        assert_eq!(status, 200, "{reopened}");
+        assert_eq!(reopened["request"]["status"], "proposed");
+        assert_eq!(reopened["wave"], 3);
+        assert_eq!(proposal_states(&app, &id).await.last().unwrap(), &pair(&chloe, "pending"));
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn critical_requests_expire_sooner(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        let [claire, bruno, _] = three_volunteers(&app, &staff_token).await;
+        let id = request(&app, CONTACT, &["teletravail"], "critical").await["id"].as_str().unwrap().to_owned();
+        let proposed = mails(&app, "case_proposed");
+        assert!(proposed[0].text.contains("sous 4 heures"), "{}", proposed[0].text);
+        // The reminder comes half-way (2 hours), not 6 hours before a 4-hour delay.
+        app.clock.advance(TimeDelta::minutes(119));
+        assert_eq!(run_jobs(&app).await.reminders, 0);
+        app.clock.advance(TimeDelta::minutes(2));
+        assert_eq!(run_jobs(&app).await.reminders, 1);
+        app.clock.advance(TimeDelta::minutes(118));
+        assert_eq!(run_jobs(&app).await.expired, 0, "3 h 59: not yet");
+        app.clock.advance(TimeDelta::minutes(2));
+        let report = run_jobs(&app).await;
+        assert_eq!((report.expired, report.waves), (1, 1), "{report:?}");
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "expired"), pair(&bruno, "pending")]);
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn declines_move_to_the_next_wave_at_once(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        let [claire, bruno, _] = three_volunteers(&app, &staff_token).await;
+        let id = request(&app, CONTACT, &["teletravail"], "normal").await["id"].as_str().unwrap().to_owned();
+        let claire_token = app.sign_in("claire@chu-exemple.fr", Role::Volunteer).await;
+        let (_, mine) = call(&app, "GET", "/api/v1/proposals?status=pending", Some(&claire_token), None).await;
+        let proposal = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        let (status, declined) = call(&app, "POST", &format!("/api/v1/proposals/{proposal}/decline"), Some(&claire_token), Some(json!({"reason": "Je suis en congé cette semaine."}))).await;
+        assert_eq!(status, 200, "{declined}");
+        assert_eq!(declined["status"], "declined");
+        assert_eq!(declined["decline_reason"], "Je suis en congé cette semaine.");
+        // No job needed: Bruno is asked at once.
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "declined"), pair(&bruno, "pending")]);
+        // Bruno declines the last wave: unmatched at once, staff told.
+        let bruno_token = app.sign_in("bruno@clinique-exemple.fr", Role::Volunteer).await;
+        let (_, mine) = call(&app, "GET", "/api/v1/proposals?status=pending", Some(&bruno_token), None).await;
+        let proposal = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(call(&app, "POST", &format!("/api/v1/proposals/{proposal}/decline"), Some(&bruno_token), Some(json!({}))).await.0, 200);
+        assert_eq!(status_of(&app, &staff_token, &id).await, "unmatched");
+        assert_eq!(mails(&app, "request_unmatched").len(), 1);
+        assert_eq!(run_jobs(&app).await, JobReport::default(), "nothing left for the jobs");
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_request_nobody_can_take_waits_then_goes_to_staff(db) {
+        let app = app(db);
+        let staff_token = staff(&app).await;
+        // Nobody has these themes yet: both requests wait in `submitted`.
+        let later = request(&app, CONTACT, &["ins"], "normal").await;
+        assert_eq!(later["status"], "submitted");
+        let later = later["id"].as_str().unwrap().to_owned();
+        let never = request(&app, "autre@clinique-exemple.fr", &["interoperabilite"], "normal").await["id"].as_str().unwrap().to_owned();
+        assert_eq!(run_jobs(&app).await, JobReport::default());
+
+        // A volunteer with the INS theme is accepted: the next pass proposes to her.
+        app.clock.advance(TimeDelta::hours(2));
+        let staff_token2 = staff(&app).await;
+        let ines = volunteer(&app, &staff_token2, &NewVolunteer { themes: &["ins"], ..NewVolunteer::new("Inès Roux", "ines@chu-exemple.fr") }).await;
+        // The staff view shows the waiting requests as stalled (an hour without a proposal).
+        let (_, cases) = call(&app, "GET", "/api/v1/cases", Some(&staff_token2), None).await;
+        assert!(cases["items"].as_array().unwrap().iter().all(|c| c["stalled"] == true), "{cases}");
+        let report = run_jobs(&app).await;
+        assert_eq!((report.waves, report.unmatched), (1, 0), "{report:?}");
+        assert_eq!(proposal_states(&app, &later).await, [pair(&ines, "pending")]);
+        assert_eq!(status_of(&app, &staff_token2, &never).await, "submitted");
+
+        // A day after its submission, the other one goes to staff.
+        app.clock.advance(TimeDelta::hours(23));
+        let report = run_jobs(&app).await;
+        assert_eq!(report.unmatched, 1, "{report:?}");
+        let staff_now = staff(&app).await;
+        assert_eq!(status_of(&app, &staff_now, &never).await, "unmatched");
+        let alerts = mails(&app, "request_unmatched");
+        assert_eq!(alerts.len(), 1);
+        assert!(alerts[0].text.contains("Volontaires sollicités : 0"), "{}", alerts[0].text);
+        assert!(alerts[0].text.contains("Aucun volontaire ne pouvait recevoir cette demande"), "{}", alerts[0].text);
+        let _ = staff_token;
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn resolved_cases_close_by_themselves_after_the_delay(db) {
+        let app = app(db);
+        let staff_token = staff(&app).await;
+        volunteer(&app, &staff_token, &NewVolunteer::new("Claire Martin", "claire@chu-exemple.fr")).await;
+        let id = request(&app, CONTACT, &["teletravail"], "normal").await["id"].as_str().unwrap().to_owned();
+        let claire = app.sign_in("claire@chu-exemple.fr", Role::Volunteer).await;
+        let (_, mine) = call(&app, "GET", "/api/v1/proposals?status=pending", Some(&claire), None).await;
+        let proposal = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(call(&app, "POST", &format!("/api/v1/proposals/{proposal}/accept"), Some(&claire), None).await.0, 200);
+        let answer = json!({"answers": [{"type": "appel_telephonique"}], "summary": "Appel.", "time_spent_minutes": 30});
+        assert_eq!(call(&app, "POST", &format!("/api/v1/requests/{id}/answer"), Some(&claire), Some(answer)).await.0, 200);
+
+        app.clock.advance(TimeDelta::days(13));
+        assert_eq!(run_jobs(&app).await.closed, 0);
+        app.clock.advance(TimeDelta::days(1) + TimeDelta::minutes(1));
+        assert_eq!(run_jobs(&app).await.closed, 1);
+        assert_eq!(run_jobs(&app).await.closed, 0, "once");
+        let staff_now = staff(&app).await;
+        assert_eq!(status_of(&app, &staff_now, &id).await, "closed");
+        let (_, trail) = call(&app, "GET", &format!("/api/v1/requests/{id}/transitions"), Some(&staff_now), None).await;
+        let last: &Value = trail.as_array().unwrap().last().unwrap();
+        assert_eq!(last["to"], "closed");
+        assert!(last["actor_user_id"].is_null());
+        assert!(last["reason"].as_str().unwrap().starts_with("Clôture automatique"), "{last}");
+        // The requester may still say whether the help was useful.
+        let paul = app.sign_in(CONTACT, Role::Requester).await;
+        let (status, rated) = call(&app, "POST", &format!("/api/v1/requests/{id}/rating"), Some(&paul), Some(json!({"rating": 4}))).await;
+        assert_eq!(status, 200, "{rated}");
+        assert_eq!(rated["request"]["status"], "closed");
+        assert_eq!(rated["rating"]["rating"], 4);
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn two_processes_running_the_jobs_never_act_twice(db) {
+        // Two servers on one database, each with its own clock and index, both due.
+        let first = app_with(db, one_per_wave());
+        let second = app_with(db, one_per_wave());
+        let staff_token = staff(&first).await;
+        three_volunteers(&first, &staff_token).await;
+        let mut ids = Vec::new();
+        for n in 0..6 {
+            let created = request(&first, &format!("contact{n}@hopital-exemple.fr"), &["teletravail"], "normal").await;
+            ids.push(created["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(mails(&first, "case_proposed").len(), 6);
+        first.clock.advance(TimeDelta::hours(25));
+        second.clock.advance(TimeDelta::hours(25));
+
+        let (a, b) = futures_util::future::join(
+            run_case_jobs(first.state.clone(), first.clock.now()),
+            run_case_jobs(second.state.clone(), second.clock.now()),
+        )
+        .await;
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!((a.failed, b.failed), (0, 0), "{a:?} {b:?}");
+        assert_eq!(a.expired + b.expired, 6, "{a:?} {b:?}");
+        assert_eq!(a.waves + b.waves, 6, "one second wave per request: {a:?} {b:?}");
+        assert_eq!(mails(&first, "case_proposed").len(), 12, "no proposal e-mailed twice");
+        for id in &ids {
+            let states = proposal_states(&first, id).await;
+            assert_eq!(states.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(), ["expired", "pending"]);
+        }
+        // Reminders of the second wave, due 18 hours later, are sent once in all.
+        first.clock.advance(TimeDelta::hours(19));
+        second.clock.advance(TimeDelta::hours(19));
+        let (a, b) = futures_util::future::join(
+            run_case_jobs(first.state.clone(), first.clock.now()),
+            run_case_jobs(second.state.clone(), second.clock.now()),
+        )
+        .await;
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.reminders + b.reminders, 6, "{a:?} {b:?}");
+        assert_eq!(mails(&first, "proposal_reminder").len(), 6);
+    }
+}

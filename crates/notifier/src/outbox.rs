@@ -1,0 +1,492 @@
+//! The transactional outbox: queueing, claiming, recording outcomes, listing and retrying.
+//!
+//! A message goes `pending` → `sending` (claimed by one worker, with a lease) → `sent`, or
+//! back to `pending` with a later `next_attempt_at` after a transient failure, or `dead`
+//! after a permanent failure or too many attempts. A `sending` row whose lease has
+//! expired belongs to a worker that died: it is claimable again.
+//!
+//! Claiming is one conditional `UPDATE` that sets a fresh claim token, so that two workers
+//! never both own a row: on PostgreSQL the candidate is picked with `FOR UPDATE SKIP
+//! LOCKED` (several processes skip each other's rows instead of waiting) and the outer
+//! `WHERE` re-checks the row once locked; on SQLite writes are serialised anyway.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+use entraide_core::Email;
+use entraide_store::schema::outbox;
+use entraide_store::{DbConnection, StoreError};
+use uuid::Uuid;
+
+use crate::{EmailTemplate, NotifierError};
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// Claimed by a worker that is sending it.
+    Sending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Given up on: a permanent failure or too many attempts. Staff may retry it.
+    Dead,
+}
+
+impl OutboxStatus {
+    /// Every status.
+    pub const ALL: [OutboxStatus; 4] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sending,
+        OutboxStatus::Sent,
+        OutboxStatus::Dead,
+    ];
+
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Dead => "dead",
+        }
+    }
+}
+
+impl fmt::Display for OutboxStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OutboxStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        OutboxStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| {
+                format!("`{text}` is not an outbox status (pending, sending, sent, dead)")
+            })
+    }
+}
+
+/// One message of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Outbox id, returned by [`queue`].
+    pub id: Uuid,
+    /// Message kind (template folder), e.g. `case_proposed`.
+    pub kind: String,
+    /// Recipient address.
+    pub recipient: String,
+    /// Rendered subject.
+    pub subject: String,
+    /// Rendered plain-text body.
+    pub body_text: String,
+    /// Rendered HTML body.
+    pub body_html: String,
+    /// The Message-ID header every attempt carries, with its angle brackets.
+    pub message_id: String,
+    /// Where it is.
+    pub status: OutboxStatus,
+    /// Attempts started so far (an attempt counts from the moment it is claimed).
+    pub attempts: u32,
+    /// When it may be tried next (pending messages).
+    pub next_attempt_at: NaiveDateTime,
+    /// End of the current delivery lease (sending messages).
+    pub locked_until: Option<NaiveDateTime>,
+    /// What went wrong last time, as the server or the system said it.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+    /// When the server accepted it.
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct OutboxRow {
+    id: String,
+    kind: String,
+    recipient: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    message_id: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    locked_until: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
+
+    fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
+        Ok(OutboxMessage {
+            id: Uuid::parse_str(&row.id)
+                .map_err(|_| StoreError::Corrupt(format!("malformed outbox id `{}`", row.id)))?,
+            status: row.status.parse().map_err(StoreError::Corrupt)?,
+            attempts: u32::try_from(row.attempts).unwrap_or(0),
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            body_text: row.body_text,
+            body_html: row.body_html,
+            message_id: row.message_id,
+            next_attempt_at: row.next_attempt_at,
+            locked_until: row.locked_until,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            sent_at: row.sent_at,
+        })
+    }
+}
+
+/// Domain of the Message-IDs set at queue time (any stable dot-atom does).
+const MESSAGE_ID_DOMAIN: &str = "entraide.outbox";
+
+/// Renders `message` for `to` and writes it to the outbox, to be sent by the delivery
+/// worker; returns the outbox id.
+///
+/// Call it inside the transaction of the change that causes the e-mail, on that
+/// transaction's connection (`conn.transaction(|conn| { change; queue(conn, ..)?; .. })`):
+/// the e-mail then exists if and only if the change was committed. It opens no connection
+/// of its own. Rendering happens now and strictly, so a template error aborts the
+/// transaction instead of sending a half-rendered e-mail later.
+///
+/// The message is due at once by the system clock; code that runs on an injected clock
+/// (tests with a manual clock) uses [`queue_at`] with that clock's time.
+pub fn queue(
+    conn: &mut DbConnection,
+    to: &Email,
+    message: &impl EmailTemplate,
+) -> Result<Uuid, NotifierError> {
+    queue_at(
+        conn,
+        to,
+        message,
+        entraide_store::Clock::now(&entraide_store::SystemClock),
+    )
+}
+
+/// [`queue`] at a given time (the caller's clock; tests use a manual one).
+pub fn queue_at<T: EmailTemplate>(
+    conn: &mut DbConnection,
+    to: &Email,
+    message: &T,
+    now: NaiveDateTime,
+) -> Result<Uuid, NotifierError> {
+    // `Email` is valid by construction; lettre's own parser is the one that sends, so an
+    // address it refused would fail on every attempt: refuse it now, with the change.
+    to.as_str()
+        .parse::<lettre::Address>()
+        .map_err(|e| NotifierError::InvalidRecipient(e.to_string()))?;
+    let rendered = message.render()?;
+    let id = Uuid::new_v4();
+    let row = (
+        outbox::id.eq(id.to_string()),
+        outbox::kind.eq(T::KIND),
+        outbox::recipient.eq(to.as_str()),
+        outbox::subject.eq(&rendered.subject),
+        outbox::body_text.eq(&rendered.text),
+        outbox::body_html.eq(&rendered.html),
+        outbox::message_id.eq(format!("<{}@{MESSAGE_ID_DOMAIN}>", id.simple())),
+        outbox::status.eq(OutboxStatus::Pending.as_str()),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::created_at.eq(now),
+        outbox::updated_at.eq(now),
+    );
+    diesel::insert_into(outbox::table)
+        .values(row)
+        .execute(conn)
+        .map_err(StoreError::from)?;
+    tracing::debug!(outbox_id = %id, kind = T::KIND, "e-mail queued");
+    Ok(id)
+}
+
+/// One message by id.
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<OutboxMessage, NotifierError> {
+    let row = outbox::table
+        .filter(outbox::id.eq(id.to_string()))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .map_err(StoreError::from)?;
+    Ok(OutboxMessage::try_from(row)?)
+}
+
+/// Which messages [`list`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Everything not sent yet: pending, sending and dead.
+    Unsent,
+    /// One status.
+    Status(OutboxStatus),
+    /// Every message.
+    All,
+}
+
+/// Messages matching `filter`, oldest first, at most `limit`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: ListFilter,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, NotifierError> {
+    let mut query = outbox::table
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.asc(), outbox::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    match filter {
+        ListFilter::Unsent => {
+            query = query.filter(outbox::status.ne(OutboxStatus::Sent.as_str()));
+        }
+        ListFilter::Status(status) => query = query.filter(outbox::status.eq(status.as_str())),
+        ListFilter::All => {}
+    }
+    let rows = query.load(conn).map_err(StoreError::from)?;
+    Ok(rows
+        .into_iter()
+        .map(OutboxMessage::try_from)
+        .collect::<Result<_, _>>()?)
+}
+
+/// How many messages are in each status.
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(OutboxStatus, i64)>, NotifierError> {
+    let mut counts = Vec::new();
+    for status in OutboxStatus::ALL {
+        let count: i64 = outbox::table
+            .filter(outbox::status.eq(status.as_str()))
+            .count()
+            .get_result(conn)
+            .map_err(StoreError::from)?;
+        counts.push((status, count));
+    }
+    Ok(counts)
+}
+
+/// Makes a dead message (or a pending one waiting for its next attempt) due now, with a
+/// fresh count of attempts. A message being sent or already sent is refused: retrying it
+/// could send it twice.
+pub fn retry(
+    conn: &mut DbConnection,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<OutboxMessage, NotifierError> {
+    let current = get(conn, id)?;
+    if !matches!(current.status, OutboxStatus::Dead | OutboxStatus::Pending) {
+        return Err(NotifierError::NotRetryable {
+            id,
+            status: current.status,
+        });
+    }
+    let changed = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id.to_string()))
+            .filter(outbox::status.eq(current.status.as_str())),
+    )
+    .set(revived(now))
+    .execute(conn)
+    .map_err(StoreError::from)?;
+    if changed == 0 {
+        // It changed status between the read and the write (a worker claimed it).
+        let now_status = get(conn, id)?.status;
+        return Err(NotifierError::NotRetryable {
+            id,
+            status: now_status,
+        });
+    }
+    tracing::info!(outbox_id = %id, "outbox message set to retry");
+    get(conn, id)
+}
+
+/// Makes every dead message due now (after fixing the mail settings, say); returns how
+/// many.
+pub fn retry_all_dead(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, NotifierError> {
+    let changed =
+        diesel::update(outbox::table.filter(outbox::status.eq(OutboxStatus::Dead.as_str())))
+            .set(revived(now))
+            .execute(conn)
+            .map_err(StoreError::from)?;
+    tracing::info!(count = changed, "dead outbox messages set to retry");
+    Ok(changed)
+}
+
+#[allow(clippy::type_complexity)]
+fn revived(
+    now: NaiveDateTime,
+) -> (
+    diesel::dsl::Eq<outbox::status, &'static str>,
+    diesel::dsl::Eq<outbox::attempts, i32>,
+    diesel::dsl::Eq<outbox::next_attempt_at, NaiveDateTime>,
+    diesel::dsl::Eq<outbox::updated_at, NaiveDateTime>,
+) {
+    (
+        outbox::status.eq(OutboxStatus::Pending.as_str()),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::updated_at.eq(now),
+    )
+}
+
+/// The claims, written once with `$n` placeholders (SQLite accepts `?n`, same
+/// numbering). `$1` claim token, `$2` lease end, `$3` now. The condition appears twice
+/// on purpose: PostgreSQL re-checks the outer `WHERE` on the locked row, which the inner
+/// `SELECT` saw in its older snapshot.
+///
+/// Two statements, each on one state, rather than one with `OR`: with the `OR`, neither
+/// database can walk the `(status, next_attempt_at)` index in order and stop at the first
+/// row, so each claim sorted every due message, and SQLite read each one's bodies (the
+/// state columns come after them) to do it: milliseconds per e-mail with a few thousand
+/// waiting, while every other writer waited. First the messages whose sender's lease ran
+/// out (a process died while sending: they are the most overdue), then the due ones in
+/// order.
+const CLAIM_EXPIRED_LEASE_SQL: &str = "UPDATE outbox
+    SET status = 'sending', locked_by = $1, locked_until = $2, attempts = attempts + 1,
+        updated_at = $3
+    WHERE id = (
+        SELECT id FROM outbox
+        WHERE status = 'sending' AND locked_until <= $3
+        ORDER BY locked_until, id
+        LIMIT 1 /*LOCK*/
+    )
+    AND status = 'sending' AND locked_until <= $3";
+
+/// See [`CLAIM_EXPIRED_LEASE_SQL`].
+const CLAIM_DUE_SQL: &str = "UPDATE outbox
+    SET status = 'sending', locked_by = $1, locked_until = $2, attempts = attempts + 1,
+        updated_at = $3
+    WHERE id = (
+        SELECT id FROM outbox
+        WHERE status = 'pending' AND next_attempt_at <= $3
+        ORDER BY next_attempt_at, created_at, id
+        LIMIT 1 /*LOCK*/
+    )
+    AND status = 'pending' AND next_attempt_at <= $3";
+
+/// Runs one claim statement on the backend's own connection.
+fn claim_with(
+    conn: &mut DbConnection,
+    sql: &str,
+    token: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> Result<usize, NotifierError> {
+    Ok(match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query(sql.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED"))
+                .bind::<Text, _>(token)
+                .bind::<Timestamp, _>(lease_until)
+                .bind::<Timestamp, _>(now)
+                .execute(pg)
+        }
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(sql.replace('$', "?"))
+            .bind::<Text, _>(token)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .execute(sqlite),
+    }
+    .map_err(StoreError::from)?)
+}
+
+/// Claims the next due message for a worker until `lease_until`, or returns `None` when
+/// nothing is due. The returned message counts this attempt.
+pub(crate) fn claim_next(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> Result<Option<(OutboxMessage, String)>, NotifierError> {
+    let token = Uuid::new_v4().to_string();
+    let mut claimed = claim_with(conn, CLAIM_EXPIRED_LEASE_SQL, &token, now, lease_until)?;
+    if claimed == 0 {
+        claimed = claim_with(conn, CLAIM_DUE_SQL, &token, now, lease_until)?;
+    }
+    if claimed == 0 {
+        return Ok(None);
+    }
+    let row = outbox::table
+        .filter(outbox::locked_by.eq(&token))
+        .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
+        .select(OutboxRow::as_select())
+        // The token is unique. `first()` would add a LIMIT, a bound parameter that
+        // SQLite's planner reads: SQLite would then compile the statement at every claim.
+        .get_result(conn)
+        .optional()
+        .map_err(StoreError::from)?;
+    match row {
+        Some(row) => Ok(Some((OutboxMessage::try_from(row)?, token))),
+        None => Ok(None),
+    }
+}
+
+/// Records that the server accepted the message. Done even if the lease was lost in the
+/// meantime: the message *was* delivered, and saying so prevents another attempt.
+/// Returns false when the message was already marked sent.
+pub(crate) fn mark_sent(
+    conn: &mut DbConnection,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<bool, NotifierError> {
+    let changed = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id.to_string()))
+            .filter(outbox::status.ne(OutboxStatus::Sent.as_str())),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Sent.as_str()),
+        outbox::sent_at.eq(now),
+        outbox::updated_at.eq(now),
+        outbox::locked_by.eq(None::<String>),
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map_err(StoreError::from)?;
+    Ok(changed == 1)
+}
+
+/// Records a failed attempt: due again at `retry_at`, or dead when `retry_at` is `None`.
+/// Only while this worker still holds the claim: a row another worker took over (or
+/// marked sent) is left alone. Returns whether the row was updated.
+pub(crate) fn mark_failed(
+    conn: &mut DbConnection,
+    id: Uuid,
+    token: &str,
+    now: NaiveDateTime,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> Result<bool, NotifierError> {
+    let (status, next) = match retry_at {
+        Some(at) => (OutboxStatus::Pending, at),
+        None => (OutboxStatus::Dead, now),
+    };
+    let changed = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id.to_string()))
+            .filter(outbox::locked_by.eq(token))
+            .filter(outbox::status.eq(OutboxStatus::Sending.as_str())),
+    )
+    .set((
+        outbox::status.eq(status.as_str()),
+        outbox::next_attempt_at.eq(next),
+        outbox::last_error.eq(error),
+        outbox::updated_at.eq(now),
+        outbox::locked_by.eq(None::<String>),
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map_err(StoreError::from)?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,177 @@
+//! Fresh databases for tests: each test gets its own, so tests run in parallel and
+//! never see each other's rows.
+//!
+//! SQLite tests always run. PostgreSQL tests run when `ENTRAIDE_TEST_POSTGRES_URL` names a
+//! server (any database on it: a new one is created per test and dropped afterwards);
+//! otherwise they are compiled as ignored tests whose reason says so.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::PgConnection;
+
+use crate::{DatabaseUrl, PoolOptions, Store};
+
+/// Environment variable naming the PostgreSQL server used by tests.
+pub const POSTGRES_URL_VAR: &str = "ENTRAIDE_TEST_POSTGRES_URL";
+
+/// A database that exists for the life of one test.
+#[derive(Debug)]
+pub struct TestDb {
+    store: Store,
+    url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A migrated SQLite database in a temporary folder.
+    pub fn sqlite() -> TestDb {
+        Self::sqlite_unmigrated().migrated()
+    }
+
+    /// A SQLite database in a temporary folder, without tables.
+    pub fn sqlite_unmigrated() -> TestDb {
+        let folder = tempfile::tempdir().expect("create a temporary folder");
+        let url = DatabaseUrl::Sqlite(folder.path().join("entraide.db"));
+        let store =
+            Store::connect(&url, &test_pool_options()).expect("open the SQLite test database");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Sqlite(folder),
+        }
+    }
+
+    /// A migrated, freshly created PostgreSQL database.
+    ///
+    /// Panics when `ENTRAIDE_TEST_POSTGRES_URL` is unset: PostgreSQL tests are compiled as
+    /// ignored in that case, so reaching this without it is a harness error.
+    pub fn postgres() -> TestDb {
+        Self::postgres_unmigrated().migrated()
+    }
+
+    /// A freshly created, empty PostgreSQL database.
+    pub fn postgres_unmigrated() -> TestDb {
+        let admin_url = std::env::var(POSTGRES_URL_VAR)
+            .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} must name a PostgreSQL server"));
+        let name = format!("entraide_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        let mut parsed = url::Url::parse(&admin_url).expect("ENTRAIDE_TEST_POSTGRES_URL is a URL");
+        parsed.set_path(&name);
+        let url = DatabaseUrl::Postgres(parsed.to_string());
+        let store =
+            Store::connect(&url, &test_pool_options()).expect("open the PostgreSQL test database");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
+    }
+
+    fn migrated(self) -> TestDb {
+        self.store.migrate().expect("apply migrations");
+        self
+    }
+
+    /// The store on this database.
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// The URL of this database (to start a server process on it).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// The URL as a string that `DATABASE_URL` accepts.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                // FORCE closes the pool's connections, which are still open here.
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn test_pool_options() -> PoolOptions {
+    PoolOptions {
+        max_size: 4,
+        ..PoolOptions::default()
+    }
+}
+
+/// Defines one test per backend from a single body: `mod NAME { fn sqlite(); fn postgres(); }`.
+///
+/// ```text
+/// entraide_store::backend_test! {
+///     fn themes_are_seeded(db) {
+///         let themes = db.store().run_blocking(|c| entraide_store::themes::list(c, false)).unwrap();
+///         assert!(!themes.is_empty());
+///     }
+/// }
+/// ```
+/// An `async fn` form takes the test attribute to use, e.g. `#[actix_web::test]`.
+/// The crate using it needs the `entraide_no_postgres` cfg from a build script (see
+/// `crates/store/build.rs`) so that PostgreSQL tests show as ignored, with the reason, when
+/// no server is configured.
+#[macro_export]
+macro_rules! backend_test {
+    (fn $name:ident($db:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($db: &$crate::testing::TestDb) $body
+
+            #[test]
+            fn sqlite() {
+                body(&$crate::testing::TestDb::sqlite());
+            }
+
+            #[test]
+            #[cfg_attr(entraide_no_postgres, ignore = "ENTRAIDE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped")]
+            fn postgres() {
+                body(&$crate::testing::TestDb::postgres());
+            }
+        }
+    };
+    (#[$test:meta] async fn $name:ident($db:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: &$crate::testing::TestDb) $body
+
+            #[$test]
+            async fn sqlite() {
+                body(&$crate::testing::TestDb::sqlite()).await;
+            }
+
+            #[$test]
+            #[cfg_attr(entraide_no_postgres, ignore = "ENTRAIDE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped")]
+            async fn postgres() {
+                body(&$crate::testing::TestDb::postgres()).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,2 @@
+DROP INDEX themes_label_key;
+DROP TABLE themes;

@@ -1,0 +1,3 @@
+DROP INDEX outbox_due_idx;
+DROP INDEX outbox_message_id_key;
+DROP TABLE outbox;

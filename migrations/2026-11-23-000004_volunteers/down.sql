@@ -1,0 +1,4 @@
+DROP TABLE volunteer_themes;
+DROP TABLE volunteers;
+DROP TABLE application_themes;
+DROP TABLE applications;

@@ -1,0 +1,10 @@
+DROP TABLE case_ratings;
+DROP INDEX case_answer_items_type_idx;
+DROP TABLE case_answer_items;
+DROP TABLE case_answers;
+DROP INDEX cases_volunteer_idx;
+DROP TABLE cases;
+DROP INDEX proposals_volunteer_status_idx;
+DROP INDEX proposals_status_expires_idx;
+DROP INDEX proposals_request_volunteer_key;
+DROP TABLE proposals;

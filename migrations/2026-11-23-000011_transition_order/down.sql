@@ -1,0 +1,2 @@
+DROP INDEX help_request_transitions_seq_idx;
+ALTER TABLE help_request_transitions DROP COLUMN seq;
