@@ -22,8 +22,8 @@ use entraide_core::{
 use entraide_store::requests::{self, RequestStatus};
 use entraide_store::schema::{
     application_themes, applications, case_answer_items, case_answers, case_ratings, cases,
-    change_counters, establishments, help_request_themes, help_request_transitions, help_requests, proposals,
-    user_roles, users, volunteer_themes, volunteers,
+    change_counters, establishments, help_request_themes, help_request_transitions, help_requests,
+    proposals, user_roles, users, volunteer_themes, volunteers,
 };
 use entraide_store::{Clock, DbConnection, Store, StoreError, SystemClock};
 use rand::rngs::StdRng;

@@ -25,7 +25,15 @@ fn entraide() -> Command {
 
 fn dataset(url: &str, export: &std::path::Path) -> Output {
     entraide()
-        .args(["dataset", "--volunteers", "300", "--requests", "1200", "--batch", "500"])
+        .args([
+            "dataset",
+            "--volunteers",
+            "300",
+            "--requests",
+            "1200",
+            "--batch",
+            "500",
+        ])
         .arg("--export")
         .arg(export)
         .env("DATABASE_URL", url)

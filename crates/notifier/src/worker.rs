@@ -30,8 +30,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::outbox::{self, OutboxMessage};
-use entraide_store::write_transaction;
 use crate::{MailSettings, NotifierError, TransportSettings};
+use entraide_store::write_transaction;
 
 /// Most messages sent in one round, so that a long backlog still lets shutdown in.
 const ROUND: usize = 50;
@@ -125,7 +125,9 @@ impl DeliveryWorker {
                 .store
                 // Write transactions: on SQLite they queue on the process's writer mutex rather
                 // than sleep in SQLite's busy handler while requests write.
-                .run(move |conn| write_transaction(conn, |conn| outbox::claim_next(conn, now, lease_until)))
+                .run(move |conn| {
+                    write_transaction(conn, |conn| outbox::claim_next(conn, now, lease_until))
+                })
                 .await?;
             let Some((message, token)) = claimed else {
                 break;

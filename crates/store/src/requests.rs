@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::establishments::{stored, Establishment, EstablishmentRow};
 use crate::schema::{
-    change_counters, establishments, help_request_themes, help_request_transitions,
-    help_requests, themes,
+    change_counters, establishments, help_request_themes, help_request_transitions, help_requests,
+    themes,
 };
 use crate::users::parse_id;
 use crate::{DbConnection, StoreError, StoreResult, Visibility};

@@ -59,6 +59,7 @@ impl TestDb {
     pub fn postgres_unmigrated() -> TestDb {
         let admin_url = std::env::var(POSTGRES_URL_VAR)
             .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} must name a PostgreSQL server"));
+        let admin_url = plain_tcp_unless_asked(&admin_url);
         let name = format!("entraide_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
@@ -111,6 +112,23 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// The test server's URL with `sslmode=disable` unless it names an `sslmode` itself.
+///
+/// libpq's default (`prefer`) speaks TLS through OpenSSL whenever the server offers it, and
+/// OpenSSL frees its global state from an `atexit` handler. r2d2 opens and closes
+/// connections on its own threads, which outlive the test harness's `main`: at exit they
+/// raced that handler and corrupted the heap ("corrupted size vs. prev_size", SIGABRT after
+/// every test had passed). Tests of a local server gain nothing from TLS.
+fn plain_tcp_unless_asked(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if !parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    parsed.to_string()
 }
 
 fn test_pool_options() -> PoolOptions {

@@ -5,7 +5,9 @@
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use entraide_core::{Email, EstablishmentKind, Finess, JobRole, LegalStatus, PhoneNumber, Role, ThemeId, Urgency};
+use entraide_core::{
+    Email, EstablishmentKind, Finess, JobRole, LegalStatus, PhoneNumber, Role, ThemeId, Urgency,
+};
 use entraide_store::establishments::{self, NewEstablishment};
 use entraide_store::requests::{self, Contact, NewHelpRequest};
 use entraide_store::schema::change_counters;
@@ -29,7 +31,13 @@ fn submit(store: &Store, now: NaiveDateTime) -> String {
                     now,
                 )?;
                 let email = Email::parse("contact@hopital-test.fr").unwrap();
-                let user = users::ensure_user_with_role(conn, &email, Some("Contact"), Role::Requester, now)?;
+                let user = users::ensure_user_with_role(
+                    conn,
+                    &email,
+                    Some("Contact"),
+                    Role::Requester,
+                    now,
+                )?;
                 let new = NewHelpRequest {
                     establishment_id: establishment.id,
                     requester_user_id: user.id,
@@ -55,7 +63,10 @@ fn set_counter(store: &Store, name: &str, value: Option<i64>) {
             diesel::delete(change_counters::table.find(name)).execute(conn)?;
             if let Some(value) = value {
                 diesel::insert_into(change_counters::table)
-                    .values((change_counters::name.eq(name), change_counters::value.eq(value)))
+                    .values((
+                        change_counters::name.eq(name),
+                        change_counters::value.eq(value),
+                    ))
                     .execute(conn)?;
             }
             Ok::<_, StoreError>(())

@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use diesel::Connection;
 use entraide_core::{Email, Role};
 use entraide_notifier::messages::SignInLink;
 use entraide_store::users::{self, Session, User};
@@ -230,7 +229,8 @@ async fn create_session(
     let user = state
         .store
         .run(move |conn| {
-            conn.transaction(|conn| {
+            // Reads the token, then writes: see `write_transaction`.
+            entraide_store::write_transaction(conn, |conn| {
                 let user = users::consume_sign_in_token(conn, &token_hash, now)?.ok_or(
                     ApiError::Unauthorized("sign-in link unknown, used or expired"),
                 )?;
