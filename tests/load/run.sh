@@ -225,12 +225,16 @@ print(json.load(open(sys.argv[1])).get('statuses', {}).get('201', 0))" "$counted
         "$label" "$submitted" "$created" "$missing" "$duplicated" "$sent" "$unsent" | tee "$OUT/mail-$label.json" >&2
 }
 
+# Resident memory, with the pool's open connections (each SQLite connection fills a page
+# cache of its own, so memory steps up when the pool opens one) from /metrics.
 sample_rss() {
-    echo "seconds rss_kib anon_kib file_kib" > "$OUT/rss.tsv"
-    local start
+    echo "seconds rss_kib anon_kib file_kib pool_connections" > "$OUT/rss.tsv"
+    local start pool
     start=$(date +%s)
     while kill -0 "$SERVER_PID" 2>/dev/null; do
-        echo "$(( $(date +%s) - start )) $(awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{print r, a, f}' "/proc/$SERVER_PID/status")" >> "$OUT/rss.tsv"
+        pool=$(curl -fsS "$URL/metrics" 2>/dev/null \
+            | awk '/^entraide_state\{value="connections",what="db_pool"\}/{print $2}')
+        echo "$(( $(date +%s) - start )) $(awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{print r, a, f}' "/proc/$SERVER_PID/status") ${pool:-0}" >> "$OUT/rss.tsv"
         sleep "$RSS_INTERVAL"
     done
 }
@@ -252,6 +256,8 @@ for i, name in ((1, "rss"), (2, "anon"), (3, "file")):
         "max_after_warmup_kib": max(r[i] for r in after), "last_kib": rows[-1][i],
         "growth_after_warmup_percent": round(100 * (max(r[i] for r in after) - base) / max(base, 1), 1),
     }
+if all(len(r) > 4 for r in rows):
+    report["pool_connections"] = {"after_warmup": after[0][4], "max": max(r[4] for r in rows)}
 print(json.dumps(report))
 PY
 }
@@ -261,15 +267,15 @@ create_database
 make_dataset
 start_server
 staff_session
-log "warm-up (index load, connections)"
-LOAD_LABEL=warmup LOAD_IDS="$OUT/export/request_ids.txt" wrk -t1 -c4 -d5s \
-    -s "$HERE/matches.lua" "$URL" > "$OUT/warmup.txt"
-
 export LOAD_DIR=$HERE
 export LOAD_IDS=$OUT/export/request_ids.txt
 export LOAD_FINESS_KNOWN=$OUT/export/finess_known.txt
 export LOAD_FINESS_NEW=$OUT/export/finess_new.txt
 export LOAD_RUN=$$
+
+log "warm-up (index load, connections)"
+LOAD_LABEL=warmup wrk -t1 -c4 -d5s -s "$HERE/matches.lua" "$URL" > "$OUT/warmup.txt"
+grep -q '^LOAD_SUMMARY' "$OUT/warmup.txt" || { cat "$OUT/warmup.txt" >&2; echo "warm-up failed" >&2; exit 1; }
 
 for phase in "${PHASES[@]}"; do
     case "$phase" in

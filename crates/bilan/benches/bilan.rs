@@ -3,7 +3,7 @@
 //! PostgreSQL. Target: under 1 s. Figures in `docs/performance.md`.
 //!
 //! The data are generated once, deterministically, with multi-row inserts, and kept for
-//! the next run: `target/bilan-bench/bilan-v1.db` for SQLite, database `entraide_bench_bilan_v1`
+//! the next run: `target/bilan-bench/bilan-v2.db` for SQLite, database `entraide_bench_bilan_v2`
 //! on the PostgreSQL server (delete them to regenerate).
 //!
 //! ```sh
@@ -36,7 +36,7 @@ const ESTABLISHMENTS: usize = 2_000;
 /// Applications not accepted (rejected or pending), besides the volunteers'.
 const OTHER_APPLICATIONS: usize = 2_500;
 /// Bump when the generated data change, so that old databases are not reused.
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 /// Rows per INSERT: the widest row has 20 columns, well under both backends' limits on
 /// bound parameters.
 const ROWS: usize = 1_000;
@@ -245,6 +245,7 @@ struct TransitionRow {
     actor_user_id: Option<String>,
     reason: Option<String>,
     created_at: NaiveDateTime,
+    seq: i32,
 }
 
 #[derive(Insertable)]
@@ -594,6 +595,7 @@ fn generate_requests(conn: &mut DbConnection, from: usize, to: usize) {
                 actor_user_id: None,
                 reason: None,
                 created_at: at,
+                seq: steps as i32,
             });
         };
         step(None, "submitted", created);

@@ -428,8 +428,8 @@ impl<'a> Counter<'a> {
     ///
     /// The state at the end of the period is the target of the last transition before
     /// it; transitions made in one transaction share their instant, and among those the
-    /// last is the one no other continues (`submitted` then `proposed` at the same
-    /// instant ends in `proposed`).
+    /// audit trail's number (`seq`) tells the last (`submitted` then `proposed` at the
+    /// same instant ends in `proposed`).
     ///
     /// Requests are read in id order (the period filter is written so that no index on
     /// the date applies), and every per-request lookup follows the same order in an index
@@ -457,13 +457,8 @@ impl<'a> Counter<'a> {
             "WITH f AS MATERIALIZED (\
                SELECT r.id AS id, r.establishment_id AS eid, r.created_at AS created_at, \
                  (SELECT t.to_status FROM help_request_transitions t \
-                  WHERE t.request_id = r.id AND t.created_at = \
-                    (SELECT MAX(l.created_at) FROM help_request_transitions l \
-                     WHERE l.request_id = r.id AND l.created_at < {end}) \
-                  ORDER BY CASE WHEN EXISTS (SELECT 1 FROM help_request_transitions n \
-                    WHERE n.request_id = t.request_id AND n.created_at = t.created_at \
-                    AND n.from_status = t.to_status AND n.id <> t.id) THEN 1 ELSE 0 END, \
-                    t.id DESC LIMIT 1) AS status, \
+                  WHERE t.request_id = r.id AND t.created_at < {end} \
+                  ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS status, \
                  (SELECT t.theme_id FROM help_request_themes t WHERE t.request_id = r.id \
                   ORDER BY t.position, t.theme_id LIMIT 1) AS main_theme, \
                  (SELECT MIN(p.created_at) FROM proposals p \

@@ -883,7 +883,7 @@ fn load_requests(conn: &mut DbConnection) -> Result<(), BilanError> {
                 when: closed,
             });
         }
-        for transition in trail {
+        for (seq, transition) in (1i32..).zip(trail) {
             diesel::insert_into(help_request_transitions::table)
                 .values((
                     help_request_transitions::id.eq(id(Kind::Transition, transition_index)),
@@ -892,6 +892,7 @@ fn load_requests(conn: &mut DbConnection) -> Result<(), BilanError> {
                     help_request_transitions::to_status.eq(transition.to),
                     help_request_transitions::actor_user_id.eq(transition.actor),
                     help_request_transitions::created_at.eq(transition.when),
+                    help_request_transitions::seq.eq(seq),
                 ))
                 .execute(conn)?;
             transition_index += 1;

@@ -595,6 +595,7 @@ struct TransitionRow {
     actor_user_id: Option<String>,
     reason: Option<&'static str>,
     created_at: NaiveDateTime,
+    seq: i32,
 }
 
 #[derive(Insertable)]
@@ -1117,6 +1118,13 @@ impl RequestBatch {
         reason: Option<&'static str>,
         at: NaiveDateTime,
     ) {
+        // A request's transitions are pushed together, in order: its audit trail numbers them.
+        let earlier = self
+            .transitions
+            .iter()
+            .rev()
+            .take_while(|t| t.request_id == request_id)
+            .count();
         self.transitions.push(TransitionRow {
             id: Uuid::new_v4().to_string(),
             request_id: request_id.to_owned(),
@@ -1125,6 +1133,7 @@ impl RequestBatch {
             actor_user_id: actor.map(str::to_owned),
             reason,
             created_at: at,
+            seq: i32::try_from(earlier).unwrap_or(i32::MAX - 1) + 1,
         });
     }
 
