@@ -126,7 +126,12 @@ async fn add_theme(
     let now = state.clock.now();
     let theme = state
         .store
-        .run(move |conn| themes::add(conn, id.as_str(), &label, now))
+        // Reads the last position, then writes: see `write_transaction`.
+        .run(move |conn| {
+            entraide_store::write_transaction(conn, |conn| {
+                themes::add(conn, id.as_str(), &label, now)
+            })
+        })
         .await
         .map_err(|error| match error {
             entraide_store::StoreError::Conflict(_) => {
@@ -200,7 +205,10 @@ async fn change_theme(
     let now = state.clock.now();
     let theme = state
         .store
-        .run(move |conn| themes::change(conn, &id, &change, now))
+        // Reads the theme, then writes: see `write_transaction`.
+        .run(move |conn| {
+            entraide_store::write_transaction(conn, |conn| themes::change(conn, &id, &change, now))
+        })
         .await
         .map_err(|error| match error {
             entraide_store::StoreError::Conflict(_) => {
