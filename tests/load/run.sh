@@ -225,8 +225,8 @@ print(json.load(open(sys.argv[1])).get('statuses', {}).get('201', 0))" "$counted
         "$label" "$submitted" "$created" "$missing" "$duplicated" "$sent" "$unsent" | tee "$OUT/mail-$label.json" >&2
 }
 
-# Resident memory, with the pool's open connections (each SQLite connection fills a page
-# cache of its own, so memory steps up when the pool opens one) from /metrics.
+# Resident memory, with the pool's open connections from /metrics (each SQLite connection
+# keeps a page cache of its own), so that a step in memory can be read against the pool.
 sample_rss() {
     echo "seconds rss_kib anon_kib file_kib pool_connections" > "$OUT/rss.tsv"
     local start pool
