@@ -12,7 +12,7 @@ use entraide_bilan::{
     NOT_STATED_CODE,
 };
 use entraide_store::backend_test;
-use entraide_store::testing::TestDb;
+use entraide_store::testing::{request_facts_drift, TestDb};
 
 fn options(period: Period, public: bool) -> BilanOptions {
     BilanOptions {
@@ -90,6 +90,7 @@ fn every_breakdown(bilan: &Bilan) -> Vec<(&'static str, &Breakdown)> {
 backend_test! {
     fn the_demo_dataset_gives_the_figures_of_the_2020_report(db) {
         let bilan = demo_bilan(db, false);
+        assert_eq!(request_facts_drift(&db.store()), Vec::<String>::new());
         let v = &bilan.volunteers;
         assert_eq!(v.applications_received, 72);
         assert_eq!(v.accepted, 37);
@@ -170,6 +171,66 @@ backend_test! {
         }
         assert!(!bilan.masking.public);
         assert_eq!(bilan.masking.masked_cells, 0);
+    }
+}
+
+backend_test! {
+    fn the_request_facts_follow_every_change(db) {
+        use diesel::prelude::*;
+        let store = db.store();
+        store.run_blocking(|conn| demo::load(conn, false)).unwrap();
+        assert_eq!(request_facts_drift(&store), Vec::<String>::new(), "after the demo");
+        // Each change below fires one kind of trigger (deletes of cases, answers and
+        // requests also cascade to the rows that depend on them).
+        let changes = [
+            "UPDATE help_request_themes SET position = position + 10 \
+             WHERE request_id = (SELECT MIN(request_id) FROM help_request_themes WHERE position = 1) \
+             AND position = 0",
+            "DELETE FROM help_request_themes \
+             WHERE request_id = (SELECT MAX(request_id) FROM help_request_themes)",
+            "INSERT INTO help_request_themes (request_id, theme_id, position) \
+             SELECT MAX(id), 'pca', -1 FROM help_requests",
+            "UPDATE proposals SET status = 'expired' \
+             WHERE request_id = (SELECT MIN(request_id) FROM proposals) AND status <> 'accepted'",
+            "DELETE FROM proposals WHERE id = (SELECT MIN(p.id) FROM proposals p \
+             WHERE p.status <> 'accepted' AND NOT EXISTS \
+             (SELECT 1 FROM cases c WHERE c.proposal_id = p.id))",
+            "UPDATE case_ratings SET rating = 1 \
+             WHERE request_id = (SELECT MIN(request_id) FROM case_ratings)",
+            "DELETE FROM case_ratings WHERE request_id = (SELECT MAX(request_id) FROM case_ratings)",
+            "UPDATE case_answers SET created_at = (SELECT MIN(created_at) FROM help_requests) \
+             WHERE request_id = (SELECT MIN(request_id) FROM case_answers)",
+            "DELETE FROM case_answers WHERE request_id = (SELECT MAX(request_id) FROM case_answers)",
+            "UPDATE cases SET resolved_at = NULL, closed_at = NULL \
+             WHERE request_id = (SELECT MIN(request_id) FROM cases)",
+            "DELETE FROM cases WHERE request_id = (SELECT MAX(request_id) FROM cases)",
+            "UPDATE help_requests SET status = 'cancelled', updated_at = created_at \
+             WHERE id = (SELECT MIN(id) FROM help_requests)",
+            "DELETE FROM help_requests WHERE id = (SELECT MAX(id) FROM help_requests)",
+        ];
+        for change in changes {
+            let changed = store
+                .run_blocking(|conn| {
+                    diesel::sql_query(change)
+                        .execute(conn)
+                        .map_err(entraide_store::StoreError::from)
+                })
+                .unwrap();
+            assert!(changed > 0, "nothing changed: {change}");
+            assert_eq!(request_facts_drift(&store), Vec::<String>::new(), "after: {change}");
+        }
+        // The comparison sees a row out of step.
+        store
+            .run_blocking(|conn| {
+                diesel::sql_query(
+                    "UPDATE request_facts SET proposals = proposals + 1 \
+                     WHERE request_id = (SELECT MIN(request_id) FROM request_facts)",
+                )
+                .execute(conn)
+                .map_err(entraide_store::StoreError::from)
+            })
+            .unwrap();
+        assert_eq!(request_facts_drift(&store).len(), 1);
     }
 }
 

@@ -1250,7 +1250,9 @@ fn write_requests(
             if age < TimeDelta::hours(6) && matches!(fate, Fate::Closed | Fate::Resolved) {
                 fate = Fate::Accepted;
             }
-            let proposed_at = created_at + TimeDelta::seconds(rng.random_range(30..600));
+            // Never after `now`: a request of the last minutes is proposed at most now, so
+            // that its later steps (capped at `now` too) follow its proposal.
+            let proposed_at = (created_at + TimeDelta::seconds(rng.random_range(30..600))).min(now);
             let delay = TimeDelta::hours(if urgency == Urgency::Critical { 6 } else { 24 });
             let mut wave = 0;
             let mut status;

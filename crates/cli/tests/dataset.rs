@@ -33,6 +33,9 @@ fn dataset(url: &str, export: &std::path::Path) -> Output {
             "1200",
             "--batch",
             "500",
+            // Two days: many requests of the last minutes, whose steps meet `now`.
+            "--days",
+            "2",
         ])
         .arg("--export")
         .arg(export)
@@ -40,6 +43,12 @@ fn dataset(url: &str, export: &std::path::Path) -> Output {
         .env("ENTRAIDE_DATA_DIR", export.join("data"))
         .output()
         .unwrap()
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 fn ids(rows: Vec<String>) -> Vec<Uuid> {
@@ -94,6 +103,25 @@ backend_test! {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
+
+        // Each request ends in the state its audit trail ends in, and changed last when its
+        // last transition was made (the bilan relies on both).
+        let inconsistent: i64 = store
+            .run_blocking(|conn| {
+                diesel::sql_query(
+                    "SELECT COUNT(*) AS n FROM help_requests r WHERE r.status <> \
+                       (SELECT t.to_status FROM help_request_transitions t WHERE t.request_id = r.id \
+                        ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) \
+                     OR r.updated_at < (SELECT MAX(t.created_at) FROM help_request_transitions t \
+                        WHERE t.request_id = r.id)",
+                )
+                .get_result::<Count>(conn)
+                .map(|row| row.n)
+                .map_err(StoreError::from)
+            })
+            .unwrap();
+        assert_eq!(inconsistent, 0);
+        assert_eq!(entraide_store::testing::request_facts_drift(&store), Vec::<String>::new());
 
         // What the load generator reads.
         let listed = std::fs::read_to_string(export.join("request_ids.txt")).unwrap();

@@ -178,6 +178,7 @@ backend_test! {
         // Staff and the volunteer see the trail too.
         assert_eq!(call(&app, "GET", &format!("/api/v1/requests/{id}/transitions"), Some(&staff), None).await.0, 200);
         assert_eq!(call(&app, "GET", &format!("/api/v1/requests/{id}/transitions"), Some(&claire_token), None).await.0, 200);
+        assert_request_facts_in_step(&app);
     }
 }
 
@@ -386,6 +387,7 @@ backend_test! {
         assert_eq!(case_rows(&app, &next), [claire_id]);
         // Her view of the cancelled request is gone with the case.
         assert_eq!(call(&app, "GET", &format!("/api/v1/cases/{id}"), Some(&claire), None).await.0, StatusCode::NOT_FOUND);
+        assert_request_facts_in_step(&app);
     }
 }
 
@@ -468,6 +470,7 @@ backend_test! {
         assert_conflict(status, &body, "already_proposed", "unmatched");
         assert!(body["detail"].as_str().unwrap().contains("Déclinée"), "{body}");
         let _ = (claire_id, bruno);
+        assert_request_facts_in_step(&app);
     }
 }
 
@@ -520,5 +523,6 @@ backend_test! {
         assert_eq!(errors[0]["code"], "assignment.request_state");
         assert_eq!(mails(&app, "case_proposed").len(), 2);
         assert_eq!(proposals_of(&app, &staff, &first).await.len(), 1);
+        assert_request_facts_in_step(&app);
     }
 }

@@ -155,6 +155,7 @@ backend_test! {
         assert_eq!(reopened["request"]["status"], "proposed");
         assert_eq!(reopened["wave"], 3);
         assert_eq!(proposal_states(&app, &id).await.last().unwrap(), &pair(&chloe, "pending"));
+        assert_request_facts_in_step(&app);
     }
 }
 
@@ -205,6 +206,7 @@ backend_test! {
         assert_eq!(status_of(&app, &staff_token, &id).await, "unmatched");
         assert_eq!(mails(&app, "request_unmatched").len(), 1);
         assert_eq!(run_jobs(&app).await, JobReport::default(), "nothing left for the jobs");
+        assert_request_facts_in_step(&app);
     }
 }
 
@@ -278,6 +280,7 @@ backend_test! {
         assert_eq!(status, 200, "{rated}");
         assert_eq!(rated["request"]["status"], "closed");
         assert_eq!(rated["rating"]["rating"], 4);
+        assert_request_facts_in_step(&app);
     }
 }
 

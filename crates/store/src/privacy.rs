@@ -183,6 +183,14 @@ pub const TABLES: &[(&str, TableUse)] = &[
         TableUse::NotPersonal("version numbers of in-memory copies"),
     ),
     (
+        "request_facts",
+        TableUse::Exported {
+            section: "cases",
+            why: "the bilan's copy of figures of those cases and their requests (dates, status, \
+                  counts, the volunteer): each value is exported with the case or request it copies",
+        },
+    ),
+    (
         "themes",
         TableUse::NotPersonal("reference list of themes"),
     ),

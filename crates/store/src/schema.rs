@@ -225,6 +225,7 @@ diesel::joinable!(help_requests -> establishments (establishment_id));
 diesel::joinable!(help_request_themes -> help_requests (request_id));
 diesel::joinable!(help_request_themes -> themes (theme_id));
 diesel::joinable!(help_request_transitions -> help_requests (request_id));
+diesel::joinable!(request_facts -> help_requests (request_id));
 // Pair by pair, as above, so that no pair is ever declared twice.
 
 diesel::table! {
@@ -309,6 +310,32 @@ diesel::joinable!(case_ratings -> cases (request_id));
 
 // Every table may appear with every other in one query (one declaration, so that no pair
 // is declared twice).
+diesel::table! {
+    /// The bilan's facts of each request, kept up to date by triggers (migration 000013).
+    request_facts (request_id) {
+        request_id -> Text,
+        establishment_id -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        status_at -> Timestamp,
+        main_theme -> Nullable<Text>,
+        first_proposed_at -> Nullable<Timestamp>,
+        last_proposed_at -> Nullable<Timestamp>,
+        proposals -> Integer,
+        proposals_pending -> Integer,
+        proposals_accepted -> Integer,
+        proposals_declined -> Integer,
+        proposals_expired -> Integer,
+        proposals_withdrawn -> Integer,
+        volunteer_id -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        rated_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     themes,
     users,
@@ -330,4 +357,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_answer_items,
     case_ratings,
     change_counters,
+    request_facts,
 );

@@ -114,6 +114,66 @@ impl Drop for TestDb {
     }
 }
 
+/// Requests whose row of `request_facts` differs from the figures recomputed from the
+/// tables it copies (requests, themes, proposals, case, answer, rating), or that has no
+/// row: empty when the triggers of migration 000013 kept every row up to date.
+pub fn request_facts_drift(store: &Store) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Drift {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        request_id: String,
+    }
+    let statuses = ["pending", "accepted", "declined", "expired", "withdrawn"];
+    let counts = statuses
+        .iter()
+        .map(|s| {
+            format!(
+                "(SELECT COUNT(*) FROM proposals p WHERE p.request_id = r.id AND p.status = '{s}')"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let columns = statuses
+        .iter()
+        .map(|s| format!("proposals_{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let recomputed = format!(
+        "SELECT r.id AS request_id, r.establishment_id, r.created_at, r.status, \
+           r.updated_at AS status_at, \
+           (SELECT t.theme_id FROM help_request_themes t WHERE t.request_id = r.id \
+            ORDER BY t.position, t.theme_id LIMIT 1) AS main_theme, \
+           (SELECT MIN(p.created_at) FROM proposals p WHERE p.request_id = r.id) AS first_proposed_at, \
+           (SELECT MAX(p.created_at) FROM proposals p WHERE p.request_id = r.id) AS last_proposed_at, \
+           (SELECT COUNT(*) FROM proposals p WHERE p.request_id = r.id) AS proposals, {counts}, \
+           c.volunteer_id, c.accepted_at, c.resolved_at, a.created_at AS answered_at, g.rating, \
+           g.created_at AS rated_at \
+         FROM help_requests r \
+         LEFT JOIN cases c ON c.request_id = r.id \
+         LEFT JOIN case_answers a ON a.request_id = r.id \
+         LEFT JOIN case_ratings g ON g.request_id = r.id"
+    );
+    let stored = format!(
+        "SELECT request_id, establishment_id, created_at, status, status_at, main_theme, \
+           first_proposed_at, last_proposed_at, proposals, {columns}, volunteer_id, accepted_at, \
+           resolved_at, answered_at, rating, rated_at FROM request_facts"
+    );
+    let sql = format!(
+        "SELECT request_id FROM ({recomputed} EXCEPT {stored}) d1 \
+         UNION SELECT request_id FROM ({stored} EXCEPT {recomputed}) d2 ORDER BY request_id"
+    );
+    store
+        .run_blocking(move |conn| {
+            diesel::sql_query(sql)
+                .load::<Drift>(conn)
+                .map_err(crate::StoreError::from)
+        })
+        .expect("compare request_facts with its sources")
+        .into_iter()
+        .map(|row| row.request_id)
+        .collect()
+}
+
 /// The test server's URL with `sslmode=disable` unless it names an `sslmode` itself.
 ///
 /// libpq's default (`prefer`) speaks TLS through OpenSSL whenever the server offers it, and

@@ -229,3 +229,10 @@ pub fn case_rows(app: &TestApp, request: &str) -> Vec<String> {
         })
         .unwrap()
 }
+
+/// The bilan's copy of each request (`request_facts`, kept by triggers) matches the
+/// tables it copies after everything the test did.
+pub fn assert_request_facts_in_step(app: &TestApp) {
+    let drift = entraide_store::testing::request_facts_drift(&app.state.store);
+    assert!(drift.is_empty(), "request_facts out of step for {drift:?}");
+}

@@ -1,0 +1,13 @@
+DROP TRIGGER request_facts_request ON help_requests;
+DROP TRIGGER request_facts_theme ON help_request_themes;
+DROP TRIGGER request_facts_proposal ON proposals;
+DROP TRIGGER request_facts_case ON cases;
+DROP TRIGGER request_facts_answer ON case_answers;
+DROP TRIGGER request_facts_rating ON case_ratings;
+DROP FUNCTION request_facts_from_request();
+DROP FUNCTION request_facts_from_theme();
+DROP FUNCTION request_facts_from_proposal();
+DROP FUNCTION request_facts_from_case();
+DROP FUNCTION request_facts_from_answer();
+DROP FUNCTION request_facts_from_rating();
+DROP TABLE request_facts;
