@@ -455,16 +455,47 @@ impl<'a> Counter<'a> {
             .map(|t| format!("'{}'", t.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        let percentiles = |dim: &str, from: &str, to: &str| {
-            format!(
-                "UNION ALL SELECT '{dim}', NULL, NULL, NULL, x.rn, x.total, x.d FROM (\
-                   SELECT y.d AS d, ROW_NUMBER() OVER (ORDER BY y.d) AS rn, \
-                          COUNT(*) OVER () AS total \
-                   FROM (SELECT {seconds} AS d FROM f WHERE {to} IS NOT NULL) y\
-                 ) x WHERE x.rn = (x.total * 50 + 99) / 100 OR x.rn = (x.total * 90 + 99) / 100",
-                seconds = self.seconds_between(from, to)
-            )
-        };
+        // Median and 90th percentile of the time from submission to `to` (nearest rank,
+        // as `nearest_rank`): one sort of the values, of which only the rows from the
+        // median's rank to the 90th's are kept, the first and the last being the two.
+        let delays = [
+            ("to_proposal", "proposed_at"),
+            ("to_acceptance", "accepted_at"),
+            ("to_resolution", "resolved_at"),
+        ];
+        let rank = |count: &str, percent: u8| format!("(pc.{count} * {percent} + 99) / 100");
+        let delay_ctes = delays
+            .iter()
+            .map(|(dim, to)| {
+                let count = format!("n_{to}");
+                format!(
+                    ", {dim} AS MATERIALIZED (\
+                       SELECT MIN(y.d) AS lo, MAX(y.d) AS hi FROM (\
+                         SELECT {seconds} AS d FROM f WHERE {to} IS NOT NULL ORDER BY d \
+                         LIMIT (SELECT {k90} - {k50} + 1 FROM pc) \
+                         OFFSET (SELECT CASE WHEN pc.{count} > 0 THEN {k50} - 1 ELSE 0 END FROM pc)\
+                       ) y\
+                     )",
+                    seconds = self.seconds_between("created_at", to),
+                    k50 = rank(&count, 50),
+                    k90 = rank(&count, 90),
+                )
+            })
+            .collect::<String>();
+        let delay_rows = delays
+            .iter()
+            .map(|(dim, to)| {
+                let count = format!("n_{to}");
+                format!(
+                    "UNION ALL SELECT '{dim}', NULL, NULL, NULL, {k50}, pc.{count}, {dim}.lo \
+                       FROM pc CROSS JOIN {dim} WHERE pc.{count} > 0 \
+                     UNION ALL SELECT '{dim}', NULL, NULL, NULL, {k90}, pc.{count}, {dim}.hi \
+                       FROM pc CROSS JOIN {dim} WHERE pc.{count} > 0 ",
+                    k50 = rank(&count, 50),
+                    k90 = rank(&count, 90),
+                )
+            })
+            .collect::<String>();
         // Proposals made by the end, by status: from the counts when the last one was,
         // else counted (which only requests proposed again after the end need).
         let statuses = ProposalStatus::ALL.map(ProposalStatus::as_str);
@@ -517,8 +548,10 @@ impl<'a> Counter<'a> {
                FROM request_facts x \
                WHERE x.created_at >= {start} AND x.created_at < {end}\
              ), pc AS MATERIALIZED (\
-               SELECT SUM(p_all) AS proposals, {proposal_sums} FROM f\
-             ) \
+               SELECT COUNT(proposed_at) AS n_proposed_at, COUNT(accepted_at) AS n_accepted_at, \
+                 COUNT(resolved_at) AS n_resolved_at, SUM(p_all) AS proposals, {proposal_sums} \
+               FROM f\
+             ){delay_ctes} \
              SELECT 'request' AS dim, status AS code, main_theme AS code2, \
                     CAST(rating AS VARCHAR(8)) AS code3, COUNT(*) AS n, \
                     CAST(CASE WHEN answered_id IS NULL THEN 0 ELSE 1 END \
@@ -552,14 +585,11 @@ impl<'a> Counter<'a> {
              {proposal_rows}\
              UNION ALL SELECT 'proposal', NULL, NULL, NULL, \
                     CAST(COALESCE(proposals - ({known_sum}), 0) AS BIGINT), 0, NULL FROM pc \
-             {to_proposal} {to_acceptance} {to_resolution}",
+             {delay_rows}",
             start = self.start,
             tool = AnswerType::EnvoiOutil.as_str(),
             proposals_all = made_by_end("x.proposals", None),
             known_sum = statuses.join(" + "),
-            to_proposal = percentiles("to_proposal", "created_at", "proposed_at"),
-            to_acceptance = percentiles("to_acceptance", "created_at", "accepted_at"),
-            to_resolution = percentiles("to_resolution", "created_at", "resolved_at"),
         )
     }
 }

@@ -87,6 +87,48 @@ fn every_breakdown(bilan: &Bilan) -> Vec<(&'static str, &Breakdown)> {
     ]
 }
 
+/// Hours from submission to acceptance, and to resolution, of every request of the demo,
+/// sorted.
+fn delays_in_hours(db: &TestDb) -> (Vec<f64>, Vec<f64>) {
+    use diesel::prelude::*;
+    use entraide_store::schema::{cases, help_requests};
+    let rows: Vec<(
+        chrono::NaiveDateTime,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+    )> = db
+        .store()
+        .run_blocking(|conn| {
+            help_requests::table
+                .inner_join(cases::table)
+                .select((
+                    help_requests::created_at,
+                    cases::accepted_at,
+                    cases::resolved_at,
+                ))
+                .load(conn)
+                .map_err(entraide_store::StoreError::from)
+        })
+        .unwrap();
+    let hours = |from: chrono::NaiveDateTime, to: chrono::NaiveDateTime| {
+        (to - from).num_milliseconds() as f64 / 3_600_000.0
+    };
+    let mut acceptance: Vec<f64> = rows.iter().map(|(c, a, _)| hours(*c, *a)).collect();
+    let mut resolution: Vec<f64> = rows
+        .iter()
+        .filter_map(|(c, _, r)| r.map(|r| hours(*c, r)))
+        .collect();
+    acceptance.sort_by(f64::total_cmp);
+    resolution.sort_by(f64::total_cmp);
+    (acceptance, resolution)
+}
+
+/// The nearest-rank percentile of sorted values, rounded to hundredths as the bilan shows.
+fn nearest_rank(sorted: &[f64], percent: usize) -> f64 {
+    let rank = (sorted.len() * percent).div_ceil(100);
+    (sorted[rank - 1] * 100.0).round() / 100.0
+}
+
 backend_test! {
     fn the_demo_dataset_gives_the_figures_of_the_2020_report(db) {
         let bilan = demo_bilan(db, false);
@@ -165,6 +207,12 @@ backend_test! {
         let median = f.time_to_first_proposal.median_hours.unwrap();
         assert!((0.3..1.2).contains(&median), "{median}");
         assert!(f.time_to_acceptance.p90_hours.unwrap() > 24.0);
+        // The exact nearest-rank percentiles of the delays, recomputed here from the rows.
+        let (acceptance, resolution) = delays_in_hours(db);
+        assert_eq!(f.time_to_acceptance.median_hours, Some(nearest_rank(&acceptance, 50)));
+        assert_eq!(f.time_to_acceptance.p90_hours, Some(nearest_rank(&acceptance, 90)));
+        assert_eq!(f.time_to_resolution.median_hours, Some(nearest_rank(&resolution, 50)));
+        assert_eq!(f.time_to_resolution.p90_hours, Some(nearest_rank(&resolution, 90)));
 
         for (name, breakdown) in every_breakdown(&bilan) {
             assert_adds_up(name, breakdown);
