@@ -9,7 +9,7 @@
 //! | 72 applications, 37 volunteers | 72 applications: 37 accepted, 31 rejected (out of scope, duplicate, commercial offer, unreachable), 4 still pending on 29 April |
 //! | 29 men / 8 women | 29 `homme`, 8 `femme` |
 //! | many DSI/RSI, some directors | 16 DSI, 11 RSI, 5 directors, 2 RSSI, 2 project leads, 1 other |
-//! | sanitaire (17), médico-social (18) | 17 `sanitaire`, 18 `medico_social`, and 2 `autre` (see below) |
+//! | sanitaire (17), médico-social (18), 2 not stated | 17 `sanitaire`, 18 `medico_social`, 2 not stated (no sector stored) |
 //! | rather private (2/3) than public (1/3) | 25 private (15 non-profit, 10 for-profit), 12 public |
 //! | 12 regions: IDF 8, ARA 6, HDF 5, Occitanie 5, Grand Est 3 | the same, then Bretagne, Nouvelle-Aquitaine, PACA 2 each, Bourgogne-Franche-Comté, Centre-Val de Loire, Normandie, Pays de la Loire 1 each |
 //! | themes: télétravail, SI médico-social, PCA | 27, 16 and 14 volunteers, then télémédecine 8, cybersécurité and infrastructure 6, ... |
@@ -23,13 +23,10 @@
 //! answer-type breakdown shows them as "non renseigné"); proposals go out in waves of
 //! three, five requests needing a second wave.
 //!
-//! The 2 volunteers outside the two sectors: the report only names 17 + 18 of 37. The
-//! sector is required by the application form and stored as a closed list (NOT NULL), so
-//! the service cannot hold "not stated" for it, and a stored code outside the list would
-//! make every read of those volunteers fail. The dataset gives them the one code that is
-//! true of volunteers coming from neither sector, `autre` (one from a regional e-health
-//! agency, one consultant): the bilan shows them under "Autre", and "Non renseigné" stays
-//! at 0 for the sector.
+//! The 2 volunteers outside the two sectors: the report names 17 + 18 of 37. Their
+//! applications and profiles carry no sector (the column allows it since migration 000014,
+//! for records from before the service; the form asks for it), so the bilan counts them
+//! under "Non renseigné", as the report does.
 //!
 //! Names are invented; addresses use the reserved `.example` domain, phone numbers the
 //! range ARCEP keeps for fiction (01 99 00 xx xx), so no message can reach anyone.
@@ -136,7 +133,8 @@ struct Volunteer {
     last: &'static str,
     gender: Gender,
     role: JobRole,
-    sector: Sector,
+    /// `None`: not stated, as for 2 of the 37 in the report.
+    sector: Option<Sector>,
     status: LegalStatus,
     department: &'static str,
     themes: &'static [&'static str],
@@ -163,7 +161,7 @@ const INS: &str = "ins";
 const GOUV: &str = "gouvernance-si";
 
 macro_rules! v {
-    ($first:literal $last:literal, $g:ident, $r:ident, $s:ident, $st:ident, $dep:literal, [$($t:ident),+], $org:literal) => {
+    ($first:literal $last:literal, $g:ident, $r:ident, $s:expr, $st:ident, $dep:literal, [$($t:ident),+], $org:literal) => {
         Volunteer {
             first: $first,
             last: $last,
@@ -181,54 +179,54 @@ macro_rules! v {
 /// The 37 accepted volunteers, by region as the report lists them.
 const VOLUNTEERS: [Volunteer; 37] = [
     // Île-de-France (8)
-    v!("Thomas" "Lefèvre", H, Dsi, San, Pub, "75", [TT, PCA, INFRA], "Groupe hospitalier Paris Seine"),
-    v!("Nicolas" "Moreau", H, Rsi, Ms, Pnl, "92", [TT, SIMS], "Association Les Amandiers"),
-    v!("Isabelle" "Garnier", F, Dir, Ms, Pnl, "93", [SIMS, PCA], "EHPAD Les Glycines"),
-    v!("Julien" "Roux", H, Dsi, San, Pl, "94", [TT, CYBER, INFRA], "Clinique des Lilas"),
-    v!("Laurent" "Fournier", H, Rssi, San, Pub, "78", [CYBER, RGPD, TT], "Centre hospitalier des Deux-Forêts"),
-    v!("Sophie" "Girard", F, Cdp, Ms, Pnl, "91", [SIMS, INTEROP, TT], "Fondation Essonne Autonomie"),
-    v!("Éric" "Bonnet", H, Dsi, SectorOther, Pub, "95", [TT, GOUV, PCA], "Groupement régional d'e-santé"),
-    v!("Philippe" "Dupont", H, Rsi, San, Pl, "77", [TT, COLLAB], "Hôpital privé de la Marne"),
+    v!("Thomas" "Lefèvre", H, Dsi, Some(San), Pub, "75", [TT, PCA, INFRA], "Groupe hospitalier Paris Seine"),
+    v!("Nicolas" "Moreau", H, Rsi, Some(Ms), Pnl, "92", [TT, SIMS], "Association Les Amandiers"),
+    v!("Isabelle" "Garnier", F, Dir, Some(Ms), Pnl, "93", [SIMS, PCA], "EHPAD Les Glycines"),
+    v!("Julien" "Roux", H, Dsi, Some(San), Pl, "94", [TT, CYBER, INFRA], "Clinique des Lilas"),
+    v!("Laurent" "Fournier", H, Rssi, Some(San), Pub, "78", [CYBER, RGPD, TT], "Centre hospitalier des Deux-Forêts"),
+    v!("Sophie" "Girard", F, Cdp, Some(Ms), Pnl, "91", [SIMS, INTEROP, TT], "Fondation Essonne Autonomie"),
+    v!("Éric" "Bonnet", H, Dsi, None, Pub, "95", [TT, GOUV, PCA], "Groupement régional d'e-santé"),
+    v!("Philippe" "Dupont", H, Rsi, Some(San), Pl, "77", [TT, COLLAB], "Hôpital privé de la Marne"),
     // Auvergne-Rhône-Alpes (6)
-    v!("Pierre" "Lambert", H, Dsi, San, Pub, "69", [TELEMED, TT, MSS], "Hospices du Rhône"),
-    v!("Christophe" "Fontaine", H, Rsi, Ms, Pnl, "38", [SIMS, TT], "Association Dauphiné Solidarités"),
-    v!("Stéphane" "Rousseau", H, Dsi, Ms, Pl, "42", [SIMS, PCA, ACHATS], "Résidences du Forez"),
-    v!("Nathalie" "Vincent", F, Rsi, Ms, Pnl, "63", [TT, COLLAB], "Association Volcans Autonomie"),
-    v!("Olivier" "Muller", H, Dir, Ms, Pnl, "74", [PCA, SIMS], "Foyer du Léman"),
-    v!("Frédéric" "Lefebvre", H, Dsi, San, Pl, "01", [TT, TELEMED, INFRA], "Clinique de la Bresse"),
+    v!("Pierre" "Lambert", H, Dsi, Some(San), Pub, "69", [TELEMED, TT, MSS], "Hospices du Rhône"),
+    v!("Christophe" "Fontaine", H, Rsi, Some(Ms), Pnl, "38", [SIMS, TT], "Association Dauphiné Solidarités"),
+    v!("Stéphane" "Rousseau", H, Dsi, Some(Ms), Pl, "42", [SIMS, PCA, ACHATS], "Résidences du Forez"),
+    v!("Nathalie" "Vincent", F, Rsi, Some(Ms), Pnl, "63", [TT, COLLAB], "Association Volcans Autonomie"),
+    v!("Olivier" "Muller", H, Dir, Some(Ms), Pnl, "74", [PCA, SIMS], "Foyer du Léman"),
+    v!("Frédéric" "Lefebvre", H, Dsi, Some(San), Pl, "01", [TT, TELEMED, INFRA], "Clinique de la Bresse"),
     // Hauts-de-France (5)
-    v!("David" "Faure", H, Dsi, San, Pub, "59", [TT, PCA, CYBER], "Centre hospitalier de la Lys"),
-    v!("Sébastien" "André", H, Rsi, Ms, Pnl, "62", [SIMS, TT], "Association Côte d'Opale Handicap"),
-    v!("Céline" "Mercier", F, Dsi, Ms, Pl, "80", [SIMS, PCA, TT], "Résidences de la Somme"),
-    v!("Jérôme" "Blanc", H, Rsi, San, Pnl, "60", [TT, INFRA], "Hôpital Saint-Éloi de l'Oise"),
-    v!("Patrick" "Guérin", H, Dir, Ms, Pnl, "02", [PCA, ACHATS], "Maison d'accueil de Thiérache"),
+    v!("David" "Faure", H, Dsi, Some(San), Pub, "59", [TT, PCA, CYBER], "Centre hospitalier de la Lys"),
+    v!("Sébastien" "André", H, Rsi, Some(Ms), Pnl, "62", [SIMS, TT], "Association Côte d'Opale Handicap"),
+    v!("Céline" "Mercier", F, Dsi, Some(Ms), Pl, "80", [SIMS, PCA, TT], "Résidences de la Somme"),
+    v!("Jérôme" "Blanc", H, Rsi, Some(San), Pnl, "60", [TT, INFRA], "Hôpital Saint-Éloi de l'Oise"),
+    v!("Patrick" "Guérin", H, Dir, Some(Ms), Pnl, "02", [PCA, ACHATS], "Maison d'accueil de Thiérache"),
     // Occitanie (5)
-    v!("Vincent" "Boyer", H, Dsi, San, Pub, "31", [TELEMED, TT, MSS], "Centre hospitalier de la Garonne"),
-    v!("Alexandre" "Garcia", H, Rsi, Ms, Pnl, "34", [SIMS, TT, COLLAB], "Association Hérault Grand Âge"),
-    v!("Sandrine" "Chevalier", F, Cdp, San, Pl, "30", [TELEMED, INTEROP], "Clinique des Garrigues"),
-    v!("Mathieu" "François", H, Dsi, Ms, Pnl, "66", [SIMS, PCA, TT], "Fondation Catalane d'Entraide"),
-    v!("Guillaume" "Legrand", H, Rsi, San, Pl, "81", [TT, CYBER], "Polyclinique du Tarn"),
+    v!("Vincent" "Boyer", H, Dsi, Some(San), Pub, "31", [TELEMED, TT, MSS], "Centre hospitalier de la Garonne"),
+    v!("Alexandre" "Garcia", H, Rsi, Some(Ms), Pnl, "34", [SIMS, TT, COLLAB], "Association Hérault Grand Âge"),
+    v!("Sandrine" "Chevalier", F, Cdp, Some(San), Pl, "30", [TELEMED, INTEROP], "Clinique des Garrigues"),
+    v!("Mathieu" "François", H, Dsi, Some(Ms), Pnl, "66", [SIMS, PCA, TT], "Fondation Catalane d'Entraide"),
+    v!("Guillaume" "Legrand", H, Rsi, Some(San), Pl, "81", [TT, CYBER], "Polyclinique du Tarn"),
     // Grand Est (3)
-    v!("François" "Gauthier", H, Dsi, Ms, Pnl, "67", [SIMS, TT, PCA], "Association Rhin Autonomie"),
-    v!("Antoine" "Perrin", H, Rssi, San, Pub, "57", [CYBER, INFRA], "Centre hospitalier de la Moselle-Est"),
-    v!("Valérie" "Robin", F, Dir, Ms, Pnl, "51", [PCA, SIMS, GOUV], "EHPAD Les Vignes"),
+    v!("François" "Gauthier", H, Dsi, Some(Ms), Pnl, "67", [SIMS, TT, PCA], "Association Rhin Autonomie"),
+    v!("Antoine" "Perrin", H, Rssi, Some(San), Pub, "57", [CYBER, INFRA], "Centre hospitalier de la Moselle-Est"),
+    v!("Valérie" "Robin", F, Dir, Some(Ms), Pnl, "51", [PCA, SIMS, GOUV], "EHPAD Les Vignes"),
     // Nouvelle-Aquitaine (2)
-    v!("Romain" "Clément", H, Dsi, San, Pub, "33", [TELEMED, TT, COLLAB], "Centre hospitalier de l'Estuaire"),
-    v!("Michel" "Morin", H, Rsi, Ms, Pl, "87", [SIMS, TT], "Résidences du Limousin"),
+    v!("Romain" "Clément", H, Dsi, Some(San), Pub, "33", [TELEMED, TT, COLLAB], "Centre hospitalier de l'Estuaire"),
+    v!("Michel" "Morin", H, Rsi, Some(Ms), Pl, "87", [SIMS, TT], "Résidences du Limousin"),
     // Provence-Alpes-Côte d'Azur (2)
-    v!("Emmanuel" "Nicolas", H, Dsi, Ms, Pl, "13", [SIMS, PCA, TT], "Groupe Calanques Seniors"),
-    v!("Catherine" "Henry", F, Rsi, San, Pub, "06", [TELEMED, MSS], "Centre hospitalier des Baous"),
+    v!("Emmanuel" "Nicolas", H, Dsi, Some(Ms), Pl, "13", [SIMS, PCA, TT], "Groupe Calanques Seniors"),
+    v!("Catherine" "Henry", F, Rsi, Some(San), Pub, "06", [TELEMED, MSS], "Centre hospitalier des Baous"),
     // Bretagne (2)
-    v!("Yannick" "Le Gall", H, Dsi, San, Pub, "35", [TT, INFRA, CYBER], "Centre hospitalier de la Vilaine"),
-    v!("Arnaud" "Roussel", H, RoleOther, SectorOther, Pub, "29", [TT, PCA, GOUV], "Cabinet de conseil indépendant"),
+    v!("Yannick" "Le Gall", H, Dsi, Some(San), Pub, "35", [TT, INFRA, CYBER], "Centre hospitalier de la Vilaine"),
+    v!("Arnaud" "Roussel", H, RoleOther, None, Pub, "29", [TT, PCA, GOUV], "Cabinet de conseil indépendant"),
     // Pays de la Loire (1)
-    v!("Benoît" "Mathieu", H, Dsi, Ms, Pl, "44", [SIMS, COLLAB, INS], "Résidences de l'Erdre"),
+    v!("Benoît" "Mathieu", H, Dsi, Some(Ms), Pl, "44", [SIMS, COLLAB, INS], "Résidences de l'Erdre"),
     // Normandie (1)
-    v!("Hervé" "Bertrand", H, Dir, San, Pnl, "76", [TT, PCA, ACHATS], "Hôpital Saint-Julien du Pays de Caux"),
+    v!("Hervé" "Bertrand", H, Dir, Some(San), Pnl, "76", [TT, PCA, ACHATS], "Hôpital Saint-Julien du Pays de Caux"),
     // Bourgogne-Franche-Comté (1)
-    v!("Anne" "Lemoine", F, Dsi, Ms, Pub, "21", [SIMS, TELEMED], "Établissement public médico-social de la Côte-d'Or"),
+    v!("Anne" "Lemoine", F, Dsi, Some(Ms), Pub, "21", [SIMS, TELEMED], "Établissement public médico-social de la Côte-d'Or"),
     // Centre-Val de Loire (1)
-    v!("Denis" "Caron", H, Rsi, San, Pnl, "45", [TT, MSS, TELEMED], "Hôpital de la Loire orléanaise"),
+    v!("Denis" "Caron", H, Rsi, Some(San), Pnl, "45", [TT, MSS, TELEMED], "Hôpital de la Loire orléanaise"),
 ];
 
 /// First names of the applicants not accepted, with their gender.
@@ -450,7 +448,7 @@ struct Profile<'a> {
     phone: String,
     gender: Gender,
     role: JobRole,
-    sector: Sector,
+    sector: Option<Sector>,
     status: LegalStatus,
     department: &'a str,
     themes: Vec<&'a str>,
@@ -459,10 +457,13 @@ struct Profile<'a> {
 }
 
 fn presentation(profile: &Profile<'_>) -> String {
+    let sector = profile
+        .sector
+        .map(|sector| format!("{}, ", sector.label().to_lowercase()))
+        .unwrap_or_default();
     format!(
-        "{} ({}, {}), je peux aider sur : {}.",
+        "{} ({sector}{}), je peux aider sur : {}.",
         profile.role.label(),
-        profile.sector.label().to_lowercase(),
         profile.organisation,
         profile.themes.join(", ")
     )
@@ -486,7 +487,7 @@ fn insert_application(
             applications::phone.eq(&profile.phone),
             applications::gender.eq(Some(profile.gender.as_str())),
             applications::job_role.eq(profile.role.as_str()),
-            applications::origin_sector.eq(profile.sector.as_str()),
+            applications::origin_sector.eq(profile.sector.map(Sector::as_str)),
             applications::origin_status.eq(profile.status.as_str()),
             applications::department.eq(profile.department),
             applications::region.eq(region_of(profile.department)),
@@ -565,7 +566,7 @@ fn load_volunteers(conn: &mut DbConnection) -> Result<usize, BilanError> {
                 volunteers::phone.eq(&profile.phone),
                 volunteers::gender.eq(Some(profile.gender.as_str())),
                 volunteers::job_role.eq(profile.role.as_str()),
-                volunteers::origin_sector.eq(profile.sector.as_str()),
+                volunteers::origin_sector.eq(profile.sector.map(Sector::as_str)),
                 volunteers::origin_status.eq(profile.status.as_str()),
                 volunteers::department.eq(profile.department),
                 volunteers::region.eq(region_of(profile.department)),
@@ -608,7 +609,7 @@ fn load_volunteers(conn: &mut DbConnection) -> Result<usize, BilanError> {
             phone: phone(index),
             gender,
             role: [Dsi, Rsi, RoleOther, Cdp][other % 4],
-            sector: [San, Ms, SectorOther][other % 3],
+            sector: Some([San, Ms, SectorOther][other % 3]),
             status: [Pub, Pnl, Pl][(other / 3) % 3],
             department: departments[other % departments.len()],
             themes: vec![
@@ -955,8 +956,9 @@ mod tests {
         let count = |f: &dyn Fn(&Volunteer) -> bool| VOLUNTEERS.iter().filter(|v| f(v)).count();
         assert_eq!(count(&|v| v.gender == H), 29);
         assert_eq!(count(&|v| v.gender == F), 8);
-        assert_eq!(count(&|v| v.sector == San), 17);
-        assert_eq!(count(&|v| v.sector == Ms), 18);
+        assert_eq!(count(&|v| v.sector == Some(San)), 17);
+        assert_eq!(count(&|v| v.sector == Some(Ms)), 18);
+        assert_eq!(count(&|v| v.sector.is_none()), 2);
         assert_eq!(count(&|v| v.status.is_private()), 25);
         let regions: HashSet<String> = VOLUNTEERS.iter().map(|v| region_of(v.department)).collect();
         assert_eq!(regions.len(), 12);

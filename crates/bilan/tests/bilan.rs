@@ -146,7 +146,7 @@ backend_test! {
         );
         assert_eq!(
             counts(&v.origin_sector),
-            [("sanitaire", 17), ("medico_social", 18), ("autre", 2), (NOT_STATED_CODE, 0)]
+            [("sanitaire", 17), ("medico_social", 18), ("autre", 0), (NOT_STATED_CODE, 2)]
         );
         assert_eq!(counts(&v.public_private), [("public", 12), ("prive", 25), (NOT_STATED_CODE, 0)]);
         assert_eq!(v.public_private.row("prive").unwrap().share, Some(0.6757));
@@ -363,9 +363,10 @@ backend_test! {
         assert_eq!(v.job_role.count("rssi"), None);
         assert_eq!(v.job_role.count("autre"), None);
         assert_eq!(v.job_role.count("dsi"), Some(16));
-        // Sector: "autre" (2) alone would follow from 37 - 17 - 18: another count goes.
+        // Sector: "non renseigné" (2) alone would follow from 37 - 17 - 18: another count
+        // goes.
         let sector = &v.origin_sector;
-        assert_eq!(sector.count("autre"), None);
+        assert_eq!(sector.count(NOT_STATED_CODE), None);
         assert_eq!(sector.rows.iter().filter(|r| r.masked).count(), 2);
         // Every hidden count reads as null, with no share.
         for (_, breakdown) in every_breakdown(&bilan) {
@@ -425,7 +426,8 @@ backend_test! {
             .unwrap();
         let v = &bilan.volunteers;
         assert_eq!(v.gender.count(NOT_STATED_CODE), Some(1));
-        assert_eq!(v.origin_sector.count(NOT_STATED_CODE), Some(1));
+        // The demo's 2 volunteers without a sector, and the unknown code.
+        assert_eq!(v.origin_sector.count(NOT_STATED_CODE), Some(3));
         for (name, breakdown) in every_breakdown(&bilan) {
             assert_adds_up(name, breakdown);
         }

@@ -68,6 +68,24 @@ backend_test! {
         let bilan: Value = response.json().await.unwrap();
         assert_eq!(bilan["period"]["from"], "2020-04-02");
         assert_eq!(bilan["period"]["to"], "2020-04-29");
+        // The two volunteers whose sector is not stated read with a null sector.
+        let directory: Value = app
+            .client
+            .get(app.url("/api/v1/volunteers?per_page=200"))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let unstated = directory["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["origin_sector"].is_null())
+            .count();
+        assert_eq!(unstated, 2, "{directory}");
 
         // "72 candidatures reçues", "37 volontaires".
         let v = &bilan["volunteers"];
@@ -80,11 +98,11 @@ backend_test! {
         assert_eq!(count(&v["job_role"], "dsi"), 16);
         assert_eq!(count(&v["job_role"], "rsi"), 11);
         assert_eq!(count(&v["job_role"], "directeur"), 5);
-        // "sanitaires (17) et médico-sociales (18)"; the other 2 are "autre" (see demo.rs).
+        // "sanitaires (17) et médico-sociales (18)"; the other 2 not stated.
         assert_eq!(count(&v["origin_sector"], "sanitaire"), 17);
         assert_eq!(count(&v["origin_sector"], "medico_social"), 18);
-        assert_eq!(count(&v["origin_sector"], "autre"), 2);
-        assert_eq!(count(&v["origin_sector"], "non_renseigne"), 0);
+        assert_eq!(count(&v["origin_sector"], "autre"), 0);
+        assert_eq!(count(&v["origin_sector"], "non_renseigne"), 2);
         // "plutôt privées (2/3) que publiques (1/3)".
         assert_eq!(count(&v["public_private"], "prive"), 25);
         assert_eq!(count(&v["public_private"], "public"), 12);
@@ -264,7 +282,7 @@ backend_test! {
         let v = &bilan["volunteers"];
         assert_eq!(count(&v["gender"], "homme"), 29);
         assert_eq!(count(&v["job_role"], "rssi"), Value::Null);
-        assert_eq!(count(&v["origin_sector"], "autre"), Value::Null);
+        assert_eq!(count(&v["origin_sector"], "non_renseigne"), Value::Null);
         // Not about people: shown in full.
         assert_eq!(count(&bilan["answers"]["answer_types"], "envoi_outil"), 3);
         for section in ["volunteers", "requests", "follow_up"] {

@@ -152,8 +152,9 @@ pub struct Application {
     pub gender: Option<Gender>,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the applicant works in.
-    pub origin_sector: Sector,
+    /// Sector the applicant works in; `None` when not stated (records from before the
+    /// service: the form asks for it).
+    pub origin_sector: Option<Sector>,
     /// Legal status of the applicant's employer.
     pub origin_status: LegalStatus,
     /// Department.
@@ -195,7 +196,7 @@ struct ApplicationRow {
     phone: String,
     gender: Option<String>,
     job_role: String,
-    origin_sector: String,
+    origin_sector: Option<String>,
     origin_status: String,
     department: String,
     region: String,
@@ -228,7 +229,11 @@ impl ApplicationRow {
                 .map(|g| decode("gender", g))
                 .transpose()?,
             job_role: decode("job role", &self.job_role)?,
-            origin_sector: decode("sector", &self.origin_sector)?,
+            origin_sector: self
+                .origin_sector
+                .as_deref()
+                .map(|s| decode("sector", s))
+                .transpose()?,
             origin_status: decode("legal status", &self.origin_status)?,
             department: decode("department", &self.department)?,
             region: decode_region(&self.region)?,

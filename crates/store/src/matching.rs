@@ -44,8 +44,8 @@ pub struct VolunteerProfileRow {
     pub name: String,
     /// Theme ids.
     pub themes: Vec<String>,
-    /// Sector code.
-    pub origin_sector: String,
+    /// Sector code (`None`: not stated).
+    pub origin_sector: Option<String>,
     /// Legal status code.
     pub origin_status: String,
     /// Region code.
@@ -73,7 +73,7 @@ pub fn volunteer_profiles(
     type Row = (
         String,
         String,
-        String,
+        Option<String>,
         String,
         String,
         i32,

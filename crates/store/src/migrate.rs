@@ -48,9 +48,15 @@ macro_rules! backend_sql {
     };
 }
 
-const SQLITE_ONLY: &[BackendSql] = &[backend_sql!("2026-11-23-000013_request_facts", "sqlite")];
+const SQLITE_ONLY: &[BackendSql] = &[
+    backend_sql!("2026-11-23-000013_request_facts", "sqlite"),
+    backend_sql!("2026-11-23-000014_optional_origin_sector", "sqlite"),
+];
 
-const POSTGRES_ONLY: &[BackendSql] = &[backend_sql!("2026-11-23-000013_request_facts", "postgres")];
+const POSTGRES_ONLY: &[BackendSql] = &[
+    backend_sql!("2026-11-23-000013_request_facts", "postgres"),
+    backend_sql!("2026-11-23-000014_optional_origin_sector", "postgres"),
+];
 
 /// The embedded migrations, each with its SQL for one backend when it has some.
 struct WithBackendSql(&'static [BackendSql]);

@@ -335,8 +335,8 @@ pub struct ApplicationRecord {
     pub gender: Option<String>,
     /// Job role code.
     pub job_role: String,
-    /// Sector of origin code.
-    pub origin_sector: String,
+    /// Sector of origin code (`None`: not stated).
+    pub origin_sector: Option<String>,
     /// Legal status code of the structure of origin.
     pub origin_status: String,
     /// Department code.
@@ -393,8 +393,8 @@ pub struct VolunteerRecord {
     pub gender: Option<String>,
     /// Job role code.
     pub job_role: String,
-    /// Sector of origin code.
-    pub origin_sector: String,
+    /// Sector of origin code (`None`: not stated).
+    pub origin_sector: Option<String>,
     /// Legal status code of the structure of origin.
     pub origin_status: String,
     /// Department code.

@@ -37,8 +37,8 @@ pub struct Volunteer {
     pub gender: Option<Gender>,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the volunteer works in.
-    pub origin_sector: Sector,
+    /// Sector the volunteer works in; `None` when not stated.
+    pub origin_sector: Option<Sector>,
     /// Legal status of the volunteer's employer.
     pub origin_status: LegalStatus,
     /// Department.
@@ -94,7 +94,7 @@ struct VolunteerRow {
     phone: String,
     gender: Option<String>,
     job_role: String,
-    origin_sector: String,
+    origin_sector: Option<String>,
     origin_status: String,
     department: String,
     region: String,
@@ -124,7 +124,11 @@ impl VolunteerRow {
                 .map(|g| decode("gender", g))
                 .transpose()?,
             job_role: decode("job role", &self.job_role)?,
-            origin_sector: decode("sector", &self.origin_sector)?,
+            origin_sector: self
+                .origin_sector
+                .as_deref()
+                .map(|s| decode("sector", s))
+                .transpose()?,
             origin_status: decode("legal status", &self.origin_status)?,
             department: decode("department", &self.department)?,
             region: decode_region(&self.region)?,
@@ -217,7 +221,7 @@ pub fn create_from_application(
                 volunteers::phone.eq(application.phone.e164()),
                 volunteers::gender.eq(application.gender.map(Gender::as_str)),
                 volunteers::job_role.eq(application.job_role.as_str()),
-                volunteers::origin_sector.eq(application.origin_sector.as_str()),
+                volunteers::origin_sector.eq(application.origin_sector.map(Sector::as_str)),
                 volunteers::origin_status.eq(application.origin_status.as_str()),
                 volunteers::department.eq(application.department.code()),
                 volunteers::region.eq(application.region.code()),
@@ -274,8 +278,8 @@ pub struct DirectoryEntry {
     pub name: String,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the volunteer works in.
-    pub origin_sector: Sector,
+    /// Sector the volunteer works in; `None` when not stated.
+    pub origin_sector: Option<Sector>,
     /// Region.
     pub region: Region,
     /// Expertise themes, in display order.
@@ -293,7 +297,7 @@ struct DirectoryRow {
     id: String,
     name: String,
     job_role: String,
-    origin_sector: String,
+    origin_sector: Option<String>,
     region: String,
     presentation: String,
     paused_until: Option<NaiveDate>,
@@ -354,7 +358,11 @@ fn directory_entries(
                 themes: themes.remove(&row.id).unwrap_or_default(),
                 name: row.name,
                 job_role: decode("job role", &row.job_role)?,
-                origin_sector: decode("sector", &row.origin_sector)?,
+                origin_sector: row
+                    .origin_sector
+                    .as_deref()
+                    .map(|s| decode("sector", s))
+                    .transpose()?,
                 region: decode_region(&row.region)?,
                 presentation: row.presentation,
                 paused_until: row.paused_until,

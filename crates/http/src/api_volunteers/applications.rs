@@ -148,8 +148,9 @@ pub struct ApplicationView {
     pub gender: Option<Gender>,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the applicant works in.
-    pub origin_sector: Sector,
+    /// Sector the applicant works in; `null` when not stated (records from before the
+    /// service: the form asks for it).
+    pub origin_sector: Option<Sector>,
     /// Legal status of the applicant's employer.
     pub origin_status: LegalStatus,
     /// Department.

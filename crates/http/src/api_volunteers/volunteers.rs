@@ -45,8 +45,9 @@ pub struct PublicVolunteer {
     pub name: String,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the volunteer works in.
-    pub origin_sector: Sector,
+    /// Sector the volunteer works in; `null` when not stated (records from before the
+    /// service).
+    pub origin_sector: Option<Sector>,
     /// Region.
     pub region: Region,
     /// Expertise themes, in display order.
@@ -114,8 +115,9 @@ pub struct VolunteerView {
     pub gender: Option<Gender>,
     /// Job role.
     pub job_role: JobRole,
-    /// Sector the volunteer works in.
-    pub origin_sector: Sector,
+    /// Sector the volunteer works in; `null` when not stated (records from before the
+    /// service).
+    pub origin_sector: Option<Sector>,
     /// Legal status of the volunteer's employer.
     pub origin_status: LegalStatus,
     /// Department.

@@ -73,7 +73,10 @@ fn volunteer_profile(
     Ok(VolunteerProfile {
         id: row.id,
         themes: intern_all(catalog, &row.themes)?,
-        sector: Sector::from_str(&row.origin_sector).ok(),
+        sector: row
+            .origin_sector
+            .as_deref()
+            .and_then(|code| Sector::from_str(code).ok()),
         status: LegalStatus::from_str(&row.origin_status).ok(),
         region: Region::from_code(&row.region),
         capacity: u32::try_from(row.capacity).unwrap_or(0),
