@@ -492,7 +492,7 @@ backend_test! {
         assert!(html.contains("principalement sur <strong>télétravail</strong>, mais aussi sur <strong>télémédecine / télésanté</strong>"));
         assert!(html.contains("(29 hommes / 8 femmes"));
         assert!(html.contains("<strong>sanitaires</strong> (17)"));
-        assert!(html.contains("<strong>médico-sociales</strong> (18)"));
+        assert!(html.contains("<strong>médico-sociales</strong> (18) et de structures non renseignées (2)"));
         assert!(html.contains("<strong>12 régions différentes</strong>"));
         assert!(html.contains("Île-de-France (8), Auvergne-Rhône-Alpes (6), Hauts-de-France (5), Occitanie (5) et Grand Est (3)"));
         assert!(html.contains("<strong>17 établissements de santé</strong>, <strong>8 structures médico-sociales</strong> et <strong>1 structure ambulatoire</strong>"));

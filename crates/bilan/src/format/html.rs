@@ -312,7 +312,7 @@ impl Writer<'_> {
             }
             if v.origin_sector.count(NOT_STATED_CODE) != Some(0) {
                 sectors.push(format!(
-                    "non renseigné ({})",
+                    "de structures non renseignées ({})",
                     self.row_count(&v.origin_sector, NOT_STATED_CODE)
                 ));
             }
