@@ -464,11 +464,12 @@ impl<'a> Counter<'a> {
             ("to_resolution", "resolved_at"),
         ];
         let rank = |count: &str, percent: u8| format!("(pc.{count} * {percent} + 99) / 100");
-        let delay_ctes = delays
+        let (delay_ctes, delay_rows): (String, String) = delays
             .iter()
             .map(|(dim, to)| {
                 let count = format!("n_{to}");
-                format!(
+                let (k50, k90) = (rank(&count, 50), rank(&count, 90));
+                let cte = format!(
                     ", {dim} AS MATERIALIZED (\
                        SELECT MIN(y.d) AS lo, MAX(y.d) AS hi FROM (\
                          SELECT {seconds} AS d FROM f WHERE {to} IS NOT NULL ORDER BY d \
@@ -477,25 +478,16 @@ impl<'a> Counter<'a> {
                        ) y\
                      )",
                     seconds = self.seconds_between("created_at", to),
-                    k50 = rank(&count, 50),
-                    k90 = rank(&count, 90),
-                )
-            })
-            .collect::<String>();
-        let delay_rows = delays
-            .iter()
-            .map(|(dim, to)| {
-                let count = format!("n_{to}");
-                format!(
+                );
+                let rows = format!(
                     "UNION ALL SELECT '{dim}', NULL, NULL, NULL, {k50}, pc.{count}, {dim}.lo \
                        FROM pc CROSS JOIN {dim} WHERE pc.{count} > 0 \
                      UNION ALL SELECT '{dim}', NULL, NULL, NULL, {k90}, pc.{count}, {dim}.hi \
-                       FROM pc CROSS JOIN {dim} WHERE pc.{count} > 0 ",
-                    k50 = rank(&count, 50),
-                    k90 = rank(&count, 90),
-                )
+                       FROM pc CROSS JOIN {dim} WHERE pc.{count} > 0 "
+                );
+                (cte, rows)
             })
-            .collect::<String>();
+            .unzip();
         // Proposals made by the end, by status: from the counts when the last one was,
         // else counted (which only requests proposed again after the end need).
         let statuses = ProposalStatus::ALL.map(ProposalStatus::as_str);

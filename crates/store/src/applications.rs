@@ -93,6 +93,14 @@ pub(crate) fn decode<T: FromStr>(what: &str, stored: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Corrupt(format!("unreadable {what} `{stored}`")))
 }
 
+/// [`decode`] for a column that may be NULL (a value not stated).
+pub(crate) fn decode_optional<T: FromStr>(
+    what: &str,
+    stored: Option<&str>,
+) -> StoreResult<Option<T>> {
+    stored.map(|value| decode(what, value)).transpose()
+}
+
 /// Like [`decode`], for an e-mail address or a phone number: the error (which reaches
 /// the logs) does not quote the value, since logs carry ids, never personal data.
 pub(crate) fn decode_personal<T: FromStr>(what: &str, stored: &str) -> StoreResult<T> {
@@ -223,17 +231,9 @@ impl ApplicationRow {
             email: decode_personal("e-mail address", &self.email)?,
             name: self.name,
             phone: decode_personal("phone number", &self.phone)?,
-            gender: self
-                .gender
-                .as_deref()
-                .map(|g| decode("gender", g))
-                .transpose()?,
+            gender: decode_optional("gender", self.gender.as_deref())?,
             job_role: decode("job role", &self.job_role)?,
-            origin_sector: self
-                .origin_sector
-                .as_deref()
-                .map(|s| decode("sector", s))
-                .transpose()?,
+            origin_sector: decode_optional("sector", self.origin_sector.as_deref())?,
             origin_status: decode("legal status", &self.origin_status)?,
             department: decode("department", &self.department)?,
             region: decode_region(&self.region)?,

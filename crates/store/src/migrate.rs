@@ -2,7 +2,8 @@
 //! backends run (`up.sql`, `down.sql`). What has no portable form (tables with backend
 //! options, triggers) is in `up.sqlite.sql` / `up.postgres.sql` (and `down.*.sql`) beside
 //! them, which this module runs just before the migration's `up.sql` (and after its
-//! `down.sql`), in the same transaction, on the matching backend only.
+//! `down.sql`), on the matching backend only, in the migration's transaction (none when
+//! its `metadata.toml` sets `run_in_transaction = false`: the SQL then opens its own).
 
 use diesel::backend::Backend;
 use diesel::connection::BoxableConnection;

@@ -123,7 +123,7 @@ pub fn request_facts_drift(store: &Store) -> Vec<String> {
         #[diesel(sql_type = diesel::sql_types::Text)]
         request_id: String,
     }
-    let statuses = ["pending", "accepted", "declined", "expired", "withdrawn"];
+    let statuses = crate::cases::ProposalStatus::ALL.map(crate::cases::ProposalStatus::as_str);
     let counts = statuses
         .iter()
         .map(|s| {

@@ -13,7 +13,9 @@ use entraide_core::{
 };
 use uuid::Uuid;
 
-use crate::applications::{decode, decode_personal, decode_region, Application, Db, ThemeRef};
+use crate::applications::{
+    decode, decode_optional, decode_personal, decode_region, Application, Db, ThemeRef,
+};
 use crate::schema::{themes, users, volunteer_themes, volunteers};
 use crate::users::parse_id;
 use crate::{DbConnection, StoreError, StoreResult, Visibility};
@@ -118,17 +120,9 @@ impl VolunteerRow {
             email: decode_personal("e-mail address", &email)?,
             name: self.name,
             phone: decode_personal("phone number", &self.phone)?,
-            gender: self
-                .gender
-                .as_deref()
-                .map(|g| decode("gender", g))
-                .transpose()?,
+            gender: decode_optional("gender", self.gender.as_deref())?,
             job_role: decode("job role", &self.job_role)?,
-            origin_sector: self
-                .origin_sector
-                .as_deref()
-                .map(|s| decode("sector", s))
-                .transpose()?,
+            origin_sector: decode_optional("sector", self.origin_sector.as_deref())?,
             origin_status: decode("legal status", &self.origin_status)?,
             department: decode("department", &self.department)?,
             region: decode_region(&self.region)?,
@@ -358,11 +352,7 @@ fn directory_entries(
                 themes: themes.remove(&row.id).unwrap_or_default(),
                 name: row.name,
                 job_role: decode("job role", &row.job_role)?,
-                origin_sector: row
-                    .origin_sector
-                    .as_deref()
-                    .map(|s| decode("sector", s))
-                    .transpose()?,
+                origin_sector: decode_optional("sector", row.origin_sector.as_deref())?,
                 region: decode_region(&row.region)?,
                 presentation: row.presentation,
                 paused_until: row.paused_until,
