@@ -189,15 +189,20 @@ backend_test! {
 
         let first = Server::start(db, data_dir.path(), &vars, "first");
         let hung = smtp.wait_for_event("hang", Duration::from_secs(30));
-        first.kill();
-        // The server never replied to that DATA: it did not accept the message.
-        smtp.wait_for_event("dropped", Duration::from_secs(10));
-        assert_eq!(smtp.messages().len(), 2, "{:?}", smtp.events());
         let in_flight = ids
             .iter()
             .copied()
             .find(|id| hung.message_id == get(&store, *id).message_id)
             .unwrap();
+        // The messages sent beside it are recorded while it hangs: the killed process
+        // leaves only the hanging one to send again.
+        wait_until("the others recorded as sent", Duration::from_secs(10), || {
+            ids.iter().filter(|id| **id != in_flight).all(|id| get(&store, *id).status == OutboxStatus::Sent)
+        });
+        first.kill();
+        // The server never replied to that DATA: it did not accept the message.
+        smtp.wait_for_event("dropped", Duration::from_secs(10));
+        assert_eq!(smtp.messages().len(), 4, "{:?}", smtp.events());
         assert_eq!(get(&store, in_flight).status, OutboxStatus::Sending, "left claimed by the dead process");
 
         let second = Server::start(db, data_dir.path(), &vars, "second");

@@ -328,3 +328,71 @@ backend_test! {
         assert_eq!(mails(&first, "proposal_reminder").len(), 6);
     }
 }
+
+/// Makes every insert of a proposal fail, as a broken database would.
+fn refuse_proposals(app: &TestApp, refuse: bool) {
+    use diesel::connection::SimpleConnection;
+    let sql = match (app.state.store.backend(), refuse) {
+        (entraide_store::Backend::Sqlite, true) => {
+            "CREATE TRIGGER refuse_proposals BEFORE INSERT ON proposals
+             BEGIN SELECT RAISE(ABORT, 'proposals refused by the test'); END;"
+        }
+        (entraide_store::Backend::Sqlite, false) => "DROP TRIGGER refuse_proposals;",
+        (entraide_store::Backend::Postgres, true) => {
+            "CREATE FUNCTION refuse_proposals() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'proposals refused by the test'; END $$;
+             CREATE TRIGGER refuse_proposals BEFORE INSERT ON proposals
+               FOR EACH ROW EXECUTE FUNCTION refuse_proposals();"
+        }
+        (entraide_store::Backend::Postgres, false) => {
+            "DROP TRIGGER refuse_proposals ON proposals; DROP FUNCTION refuse_proposals();"
+        }
+    };
+    app.state
+        .store
+        .run_blocking(|conn| {
+            conn.batch_execute(sql)
+                .map_err(entraide_store::StoreError::from)
+        })
+        .unwrap();
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_first_wave_that_fails_leaves_the_submission_whole(db) {
+        let app = app(db);
+        let staff_token = staff(&app).await;
+        let claire = volunteer(&app, &staff_token, &NewVolunteer::new("Claire Martin", "claire@chu-exemple.fr")).await;
+
+        // The first wave runs in the submission's transaction: when it fails, the
+        // request, its account and its acknowledgement are still stored, and nothing of
+        // the wave is.
+        refuse_proposals(&app, true);
+        let created = request(&app, CONTACT, &["teletravail"], "normal").await;
+        assert_eq!(created["status"], "submitted", "{created}");
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(status_of(&app, &staff_token, &id).await, "submitted");
+        assert!(proposals_of(&app, &staff_token, &id).await.is_empty());
+        let acknowledged = mails(&app, "request_received");
+        assert_eq!(acknowledged.len(), 1);
+        assert!(acknowledged[0].subject.contains(created["reference"].as_str().unwrap()));
+        assert!(mails(&app, "case_proposed").is_empty());
+        let request_id: uuid::Uuid = id.parse().unwrap();
+        let trail = app
+            .state
+            .store
+            .run_blocking(|conn| entraide_store::requests::transitions(conn, entraide_store::Visibility::All, request_id))
+            .unwrap();
+        assert_eq!(trail.len(), 1, "only the submission: {trail:?}");
+        assert_request_facts_in_step(&app);
+
+        // Once the database accepts proposals again, the next pass proposes it.
+        refuse_proposals(&app, false);
+        let report = run_jobs(&app).await;
+        assert_eq!(report.waves, 1, "{report:?}");
+        assert_eq!(proposal_states(&app, &id).await, [pair(&claire, "pending")]);
+        assert_eq!(status_of(&app, &staff_token, &id).await, "proposed");
+        assert_eq!(mails(&app, "case_proposed").len(), 1);
+        assert_request_facts_in_step(&app);
+    }
+}

@@ -5,8 +5,8 @@
 //! after a permanent failure or too many attempts. A `sending` row whose lease has
 //! expired belongs to a worker that died: it is claimable again.
 //!
-//! Claiming is one conditional `UPDATE` that sets a fresh claim token, so that two workers
-//! never both own a row: on PostgreSQL the candidate is picked with `FOR UPDATE SKIP
+//! Claiming is one conditional `UPDATE` that sets a fresh claim token on a batch of due
+//! rows, so that two workers never both own a row: on PostgreSQL the candidate is picked with `FOR UPDATE SKIP
 //! LOCKED` (several processes skip each other's rows instead of waiting) and the outer
 //! `WHERE` re-checks the row once locked; on SQLite writes are serialised anyway.
 
@@ -223,7 +223,7 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<OutboxMessage, NotifierE
     let row = outbox::table
         .filter(outbox::id.eq(id.to_string()))
         .select(OutboxRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .map_err(StoreError::from)?;
     Ok(OutboxMessage::try_from(row)?)
 }
@@ -343,7 +343,8 @@ fn revived(
 }
 
 /// The claims, written once with `$n` placeholders (SQLite accepts `?n`, same
-/// numbering). `$1` claim token, `$2` lease end, `$3` now. The condition appears twice
+/// numbering). `$1` claim token, `$2` lease end, `$3` now; `/*LIMIT*/` becomes the size of
+/// the batch. The condition appears twice
 /// on purpose: PostgreSQL re-checks the outer `WHERE` on the locked row, which the inner
 /// `SELECT` saw in its older snapshot.
 ///
@@ -357,11 +358,11 @@ fn revived(
 const CLAIM_EXPIRED_LEASE_SQL: &str = "UPDATE outbox
     SET status = 'sending', locked_by = $1, locked_until = $2, attempts = attempts + 1,
         updated_at = $3
-    WHERE id = (
+    WHERE id IN (
         SELECT id FROM outbox
         WHERE status = 'sending' AND locked_until <= $3
         ORDER BY locked_until, id
-        LIMIT 1 /*LOCK*/
+        /*LIMIT*/ /*LOCK*/
     )
     AND status = 'sending' AND locked_until <= $3";
 
@@ -369,22 +370,24 @@ const CLAIM_EXPIRED_LEASE_SQL: &str = "UPDATE outbox
 const CLAIM_DUE_SQL: &str = "UPDATE outbox
     SET status = 'sending', locked_by = $1, locked_until = $2, attempts = attempts + 1,
         updated_at = $3
-    WHERE id = (
+    WHERE id IN (
         SELECT id FROM outbox
         WHERE status = 'pending' AND next_attempt_at <= $3
         ORDER BY next_attempt_at, created_at, id
-        LIMIT 1 /*LOCK*/
+        /*LIMIT*/ /*LOCK*/
     )
     AND status = 'pending' AND next_attempt_at <= $3";
 
-/// Runs one claim statement on the backend's own connection.
+/// Runs one claim statement on the backend's own connection, for at most `limit` rows.
 fn claim_with(
     conn: &mut DbConnection,
     sql: &str,
+    limit: usize,
     token: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> Result<usize, NotifierError> {
+    let sql = sql.replace("/*LIMIT*/", &format!("LIMIT {limit}"));
     Ok(match conn {
         DbConnection::Postgres(pg) => {
             diesel::sql_query(sql.replace("/*LOCK*/", "FOR UPDATE SKIP LOCKED"))
@@ -402,47 +405,76 @@ fn claim_with(
     .map_err(StoreError::from)?)
 }
 
-/// Claims the next due message for a worker until `lease_until`, or returns `None` when
-/// nothing is due. The returned message counts this attempt.
-pub(crate) fn claim_next(
+/// Claims up to `limit` due messages for a worker until `lease_until`, the most overdue
+/// first; empty when nothing is due. Each returned message counts this attempt. One
+/// claim serves a batch so that a busy outbox costs its writers one transaction per
+/// batch rather than one per e-mail.
+pub(crate) fn claim_due(
     conn: &mut DbConnection,
+    limit: usize,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> Result<Option<(OutboxMessage, String)>, NotifierError> {
+) -> Result<Claimed, NotifierError> {
     let token = Uuid::new_v4().to_string();
-    let mut claimed = claim_with(conn, CLAIM_EXPIRED_LEASE_SQL, &token, now, lease_until)?;
-    if claimed == 0 {
-        claimed = claim_with(conn, CLAIM_DUE_SQL, &token, now, lease_until)?;
+    let mut claimed = claim_with(
+        conn,
+        CLAIM_EXPIRED_LEASE_SQL,
+        limit,
+        &token,
+        now,
+        lease_until,
+    )?;
+    if claimed < limit {
+        claimed += claim_with(
+            conn,
+            CLAIM_DUE_SQL,
+            limit - claimed,
+            &token,
+            now,
+            lease_until,
+        )?;
     }
     if claimed == 0 {
-        return Ok(None);
+        return Ok(Claimed {
+            token,
+            messages: Vec::new(),
+        });
     }
-    let row = outbox::table
+    let mut messages = outbox::table
         .filter(outbox::locked_by.eq(&token))
         .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
         .select(OutboxRow::as_select())
-        // The token is unique. `first()` would add a LIMIT, a bound parameter that
-        // SQLite's planner reads: SQLite would then compile the statement at every claim.
-        .get_result(conn)
-        .optional()
-        .map_err(StoreError::from)?;
-    match row {
-        Some(row) => Ok(Some((OutboxMessage::try_from(row)?, token))),
-        None => Ok(None),
-    }
+        .load(conn)
+        .map_err(StoreError::from)?
+        .into_iter()
+        .map(OutboxMessage::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    // The order of the queue: the oldest due first.
+    messages.sort_by(|a, b| {
+        (a.next_attempt_at, a.created_at, a.id).cmp(&(b.next_attempt_at, b.created_at, b.id))
+    });
+    Ok(Claimed { token, messages })
 }
 
-/// Records that the server accepted the message. Done even if the lease was lost in the
-/// meantime: the message *was* delivered, and saying so prevents another attempt.
-/// Returns false when the message was already marked sent.
+/// A batch of messages claimed by one worker, under one claim token.
+#[derive(Debug)]
+pub(crate) struct Claimed {
+    pub(crate) token: String,
+    pub(crate) messages: Vec<OutboxMessage>,
+}
+
+/// Records that the server accepted these messages. Done even if the lease was lost in
+/// the meantime: the messages *were* delivered, and saying so prevents another attempt.
+/// Returns how many were not marked sent already.
 pub(crate) fn mark_sent(
     conn: &mut DbConnection,
-    id: Uuid,
+    ids: &[Uuid],
     now: NaiveDateTime,
-) -> Result<bool, NotifierError> {
+) -> Result<usize, NotifierError> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let changed = diesel::update(
         outbox::table
-            .filter(outbox::id.eq(id.to_string()))
+            .filter(outbox::id.eq_any(&ids))
             .filter(outbox::status.ne(OutboxStatus::Sent.as_str())),
     )
     .set((
@@ -454,7 +486,7 @@ pub(crate) fn mark_sent(
     ))
     .execute(conn)
     .map_err(StoreError::from)?;
-    Ok(changed == 1)
+    Ok(changed)
 }
 
 /// Records a failed attempt: due again at `retry_at`, or dead when `retry_at` is `None`.

@@ -4,11 +4,16 @@
 //!
 //! * The message, its Message-ID included, is fixed when it is queued, so every attempt
 //!   sends the same e-mail and receivers can recognise a repeat.
-//! * A worker claims one message at a time with a lease (see [`crate::outbox`]); no other
-//!   worker touches it until the lease ends, and the lease outlasts the delivery timeout.
-//! * The message is marked sent right after the server accepted it (the `250` reply to
-//!   the end of `DATA`), retrying that write for as long as the lease lasts if the
-//!   database hiccups.
+//! * A worker claims a batch of due messages with a lease (see [`crate::outbox`]); no
+//!   other worker touches them until the lease ends, and the lease outlasts the delivery
+//!   timeout. The batch is sent at once, each message on its own SMTP connection of the
+//!   transport's pool, so it ends within one delivery timeout.
+//! * A message is marked sent at most 20 ms after the server accepted it (the `250` reply
+//!   to the end of `DATA`), with the other messages of its batch accepted meanwhile, and
+//!   whatever the rest of the batch is doing; that write is retried for as long as the
+//!   lease lasts if the database hiccups. Claiming and recording several messages at a
+//!   time keeps the outbox's writes few when many e-mails are queued, which matters on
+//!   SQLite where every writer waits for the one before.
 //!
 //! What is left is inherent to SMTP: a process killed between the server's acceptance
 //! and that write (a few milliseconds), a database unreachable for the whole lease, or a
@@ -19,8 +24,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use tokio::time::Instant;
+
 use chrono::{NaiveDateTime, TimeDelta};
 use entraide_store::{Clock, Store};
+use futures_util::stream::{self, StreamExt};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -29,12 +37,21 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::outbox::{self, OutboxMessage};
+use crate::outbox::{self, Claimed, OutboxMessage};
 use crate::{MailSettings, NotifierError, TransportSettings};
 use entraide_store::write_transaction;
 
 /// Most messages sent in one round, so that a long backlog still lets shutdown in.
 const ROUND: usize = 50;
+
+/// Most messages claimed and sent together: as many as lettre's SMTP pool keeps
+/// connections by default, so that the whole batch goes out at once.
+const BATCH: usize = 10;
+
+/// Longest time between the server's acceptance of a message and the write that records
+/// it, while other messages of its batch are still on their way: the acceptances of that
+/// moment share the write.
+const RECORD_WITHIN: Duration = Duration::from_millis(20);
 
 /// The transport built from the settings.
 enum Transport {
@@ -114,57 +131,100 @@ impl DeliveryWorker {
         })
     }
 
-    /// Sends due messages one by one until none is due (at most a round of 50), and
-    /// records each outcome. Tests call it directly with a manual clock.
+    /// Sends due messages, a batch at a time, until none is due (at most a round of 50),
+    /// and records each outcome. Tests call it directly with a manual clock.
     pub async fn deliver_due(&self) -> Result<DeliveryReport, NotifierError> {
         let mut report = DeliveryReport::default();
         while report.total() < ROUND {
             let now = self.clock.now();
             let lease_until = now + delta(self.settings.lease());
+            let limit = BATCH.min(ROUND - report.total());
             let claimed = self
                 .store
                 // Write transactions: on SQLite they queue on the process's writer mutex rather
                 // than sleep in SQLite's busy handler while requests write.
                 .run(move |conn| {
-                    write_transaction(conn, |conn| outbox::claim_next(conn, now, lease_until))
+                    write_transaction(conn, |conn| {
+                        outbox::claim_due(conn, limit, now, lease_until)
+                    })
                 })
                 .await?;
-            let Some((message, token)) = claimed else {
+            if claimed.messages.is_empty() {
                 break;
+            }
+            let batch = self.deliver_batch(&claimed, lease_until).await?;
+            report.sent += batch.sent;
+            report.retrying += batch.retrying;
+            report.dead += batch.dead;
+        }
+        Ok(report)
+    }
+
+    /// One attempt at each message of a claimed batch, and their outcomes recorded: the
+    /// accepted ones together, at the latest [`RECORD_WITHIN`] after the first of them
+    /// was accepted (a hanging delivery does not hold the others back), each failure in
+    /// a write of its own.
+    async fn deliver_batch(
+        &self,
+        claimed: &Claimed,
+        lease_until: NaiveDateTime,
+    ) -> Result<DeliveryReport, NotifierError> {
+        // SMTP deliveries wait on the network: all at once. Files are written one after
+        // the other, as more threads writing at once would only take the cores from the
+        // requests.
+        let at_once = match self.transport {
+            Transport::Smtp(_) => BATCH,
+            Transport::File(_) => 1,
+        };
+        let attempts: Vec<_> = claimed
+            .messages
+            .iter()
+            .map(|message| async move { (message, self.attempt(message).await) })
+            .collect();
+        let mut attempts = stream::iter(attempts).buffer_unordered(at_once);
+        let mut report = DeliveryReport::default();
+        let mut accepted: Vec<&OutboxMessage> = Vec::new();
+        let mut failed = Vec::new();
+        let mut record_by: Option<Instant> = None;
+        loop {
+            let next = match record_by {
+                Some(deadline) => tokio::select! {
+                    next = attempts.next() => Some(next),
+                    _ = tokio::time::sleep_until(deadline) => None,
+                },
+                None => Some(attempts.next().await),
             };
-            match self.deliver(&message, &token, lease_until).await? {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Retrying => report.retrying += 1,
-                Outcome::Dead => report.dead += 1,
+            match next {
+                // Time to record what was accepted so far.
+                None => {
+                    report.sent += self.record_sent(&mut accepted, lease_until).await?;
+                    record_by = None;
+                }
+                Some(Some((message, Ok(())))) => {
+                    accepted.push(message);
+                    record_by.get_or_insert_with(|| Instant::now() + RECORD_WITHIN);
+                }
+                Some(Some((message, Err(failure)))) => failed.push((message, failure)),
+                Some(None) => break,
+            }
+        }
+        report.sent += self.record_sent(&mut accepted, lease_until).await?;
+        for (message, failure) in failed {
+            match self
+                .record_failure(message, &claimed.token, failure)
+                .await?
+            {
+                Failed::Retrying => report.retrying += 1,
+                Failed::Dead => report.dead += 1,
             }
         }
         Ok(report)
     }
 
-    /// One attempt at one claimed message, and its outcome recorded.
-    async fn deliver(
-        &self,
-        message: &OutboxMessage,
-        token: &str,
-        lease_until: NaiveDateTime,
-    ) -> Result<Outcome, NotifierError> {
-        let result = match self.build(message) {
-            Ok(email) => self.send(email).await,
-            Err(failure) => Err(failure),
-        };
-        match result {
-            Ok(()) => {
-                self.record_sent(message.id, lease_until).await?;
-                tracing::info!(
-                    outbox_id = %message.id,
-                    kind = %message.kind,
-                    attempt = message.attempts,
-                    "e-mail sent"
-                );
-                Ok(Outcome::Sent)
-            }
-            Err(failure) => self.record_failure(message, token, failure).await,
-        }
+    /// One attempt at one message.
+    async fn attempt(&self, message: &OutboxMessage) -> Result<(), Failure> {
+        let email = self.build(message)?;
+        self.send(email).await
     }
 
     /// The e-mail as it goes on the wire; a stored message lettre cannot build (a
@@ -219,28 +279,50 @@ impl DeliveryWorker {
         }
     }
 
-    /// Marks the message sent; a failing database is retried until the lease ends,
-    /// because a message left `sending` would be sent again.
-    async fn record_sent(&self, id: Uuid, lease_until: NaiveDateTime) -> Result<(), NotifierError> {
+    /// Marks the accepted messages sent, empties the list and returns how many there
+    /// were. A failing database is retried until the lease ends, because a message left
+    /// `sending` would be sent again.
+    async fn record_sent(
+        &self,
+        accepted: &mut Vec<&OutboxMessage>,
+        lease_until: NaiveDateTime,
+    ) -> Result<usize, NotifierError> {
+        if accepted.is_empty() {
+            return Ok(0);
+        }
+        let ids: Arc<Vec<Uuid>> = Arc::new(accepted.iter().map(|m| m.id).collect());
         let mut pause = Duration::from_millis(200);
         loop {
             let now = self.clock.now();
+            let batch = Arc::clone(&ids);
             match self
                 .store
-                .run(move |conn| write_transaction(conn, |conn| outbox::mark_sent(conn, id, now)))
+                .run(move |conn| {
+                    write_transaction(conn, |conn| outbox::mark_sent(conn, &batch, now))
+                })
                 .await
             {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    for message in accepted.drain(..) {
+                        tracing::info!(
+                            outbox_id = %message.id,
+                            kind = %message.kind,
+                            attempt = message.attempts,
+                            "e-mail sent"
+                        );
+                    }
+                    return Ok(ids.len());
+                }
                 Err(error) if self.clock.now() + delta(pause) < lease_until => {
-                    tracing::warn!(outbox_id = %id, error = %error, "cannot record a sent e-mail yet; retrying");
+                    tracing::warn!(count = ids.len(), error = %error, "cannot record sent e-mails yet; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(2));
                 }
                 Err(error) => {
                     tracing::error!(
-                        outbox_id = %id,
+                        outbox_ids = ?ids,
                         error = %error,
-                        "e-mail sent but not recorded: it will be sent again after its lease"
+                        "e-mails sent but not recorded: they will be sent again after their lease"
                     );
                     return Err(error);
                 }
@@ -254,7 +336,7 @@ impl DeliveryWorker {
         message: &OutboxMessage,
         token: &str,
         failure: Failure,
-    ) -> Result<Outcome, NotifierError> {
+    ) -> Result<Failed, NotifierError> {
         let now = self.clock.now();
         let last_attempt = message.attempts >= self.settings.max_attempts;
         let retry_at = if failure.permanent || last_attempt {
@@ -283,7 +365,7 @@ impl DeliveryWorker {
                     next_attempt_at = %at,
                     "e-mail not sent; will retry"
                 );
-                Ok(Outcome::Retrying)
+                Ok(Failed::Retrying)
             }
             None => {
                 tracing::error!(
@@ -294,7 +376,7 @@ impl DeliveryWorker {
                     permanent = failure.permanent,
                     "e-mail not sent; given up (dead): `entraide outbox retry` sends it again"
                 );
-                Ok(Outcome::Dead)
+                Ok(Failed::Dead)
             }
         }
     }
@@ -341,9 +423,8 @@ impl DeliveryWorker {
     }
 }
 
-/// Outcome of one attempt.
-enum Outcome {
-    Sent,
+/// What became of a failed attempt.
+enum Failed {
     Retrying,
     Dead,
 }

@@ -369,7 +369,7 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Application> {
     let row = applications::table
         .find(id.to_string())
         .select(ApplicationRow::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     complete(conn, vec![row])?.pop().ok_or(StoreError::NotFound)
 }
 

@@ -106,7 +106,7 @@ pub fn progress(conn: &mut DbConnection, id: Uuid) -> StoreResult<Progress> {
             help_requests::requester_user_id,
             help_requests::created_at,
         ))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(Progress {
         id,
         status: status.parse()?,
@@ -500,7 +500,7 @@ pub fn proposal(
     }
     query
         .select(ProposalRow::as_select())
-        .first(conn)?
+        .get_result(conn)?
         .try_into()
 }
 
@@ -756,7 +756,7 @@ pub fn availability(conn: &mut DbConnection, volunteer_id: Uuid) -> StoreResult<
             volunteers::active,
             volunteers::paused_until,
         ))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(Availability {
         capacity,
         open_cases: open_cases(conn, volunteer_id)?,
@@ -841,7 +841,7 @@ pub fn case_of(conn: &mut DbConnection, request_id: Uuid) -> StoreResult<Option<
     cases::table
         .find(request_id.to_string())
         .select(CaseRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(Case::try_from)
         .transpose()
@@ -949,7 +949,7 @@ pub fn answer_of(conn: &mut DbConnection, request_id: Uuid) -> StoreResult<Optio
             case_answers::time_spent_minutes,
             case_answers::created_at,
         ))
-        .first::<(String, i32, NaiveDateTime)>(conn)
+        .get_result::<(String, i32, NaiveDateTime)>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -1000,7 +1000,7 @@ pub fn rating_of(conn: &mut DbConnection, request_id: Uuid) -> StoreResult<Optio
             case_ratings::comment,
             case_ratings::created_at,
         ))
-        .first::<(i32, Option<String>, NaiveDateTime)>(conn)
+        .get_result::<(i32, Option<String>, NaiveDateTime)>(conn)
         .optional()?
         .map(|(rating, comment, created_at)| Rating {
             rating,

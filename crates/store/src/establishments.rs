@@ -103,7 +103,7 @@ pub fn find_by_finess(
     establishments::table
         .filter(establishments::finess.eq(finess.as_str()))
         .select(EstablishmentRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(Establishment::try_from)
         .transpose()
@@ -114,7 +114,7 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Establishment> {
     establishments::table
         .find(id.to_string())
         .select(EstablishmentRow::as_select())
-        .first(conn)?
+        .get_result(conn)?
         .try_into()
 }
 

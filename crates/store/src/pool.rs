@@ -1,5 +1,6 @@
 //! Connections, the pool, and the `Store` handle the rest of the service holds.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -7,6 +8,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{MultiConnection, PgConnection, SqliteConnection};
 
+use crate::checkpoint::Checkpointer;
 use crate::{Backend, DatabaseUrl, StoreError, StoreResult};
 
 /// One connection to whichever backend the URL selected; every query is written once for both.
@@ -79,12 +81,15 @@ impl Manager {
                 let mut conn =
                     SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 // Per-connection settings: SQLite forgets them when a connection closes.
+                // The log is checkpointed by the store's own thread, not by the commits
+                // (see `crate::checkpoint`).
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {};
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA mmap_size = {};",
+                     PRAGMA mmap_size = {};
+                     PRAGMA wal_autocheckpoint = 0;",
                     self.sqlite_busy_timeout.as_millis(),
                     SQLITE_MMAP_BYTES,
                 ))
@@ -145,6 +150,9 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
+    /// SQLite only: the thread that checkpoints the write-ahead log, until the last
+    /// clone is dropped.
+    _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl Store {
@@ -165,7 +173,13 @@ impl Store {
             url: url.clone(),
             sqlite_busy_timeout: options.sqlite_busy_timeout,
         };
-        wait_until_reachable(&manager, options.startup_timeout)?;
+        // The first connection, once it answers, is the SQLite checkpointer's.
+        let checkpointer = match wait_until_reachable(&manager, options.startup_timeout)? {
+            DbConnection::Sqlite(conn) => Some(Arc::new(
+                Checkpointer::start(conn).map_err(|e| StoreError::Task(e.to_string()))?,
+            )),
+            DbConnection::Postgres(_) => None,
+        };
         let pool = Pool::builder()
             .max_size(options.max_size)
             // No spare connection opened in the background: libpq's TLS set-up on a pool
@@ -176,6 +190,7 @@ impl Store {
         Ok(Store {
             pool,
             backend: url.backend(),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -236,15 +251,15 @@ impl Store {
     }
 }
 
-/// Tries to open one connection, with exponential backoff, for at most `timeout`.
-fn wait_until_reachable(manager: &Manager, timeout: Duration) -> StoreResult<()> {
+/// Opens one connection, with exponential backoff, for at most `timeout`.
+fn wait_until_reachable(manager: &Manager, timeout: Duration) -> StoreResult<DbConnection> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(200);
     let mut attempts = 0;
     loop {
         attempts += 1;
         match manager.establish() {
-            Ok(_) => return Ok(()),
+            Ok(conn) => return Ok(conn),
             Err(error) => {
                 let waited = started.elapsed();
                 if waited + delay > timeout {

@@ -722,7 +722,7 @@ fn volunteer_of(conn: &mut DbConnection, user_id: &str) -> StoreResult<Option<Vo
     Ok(volunteers::table
         .filter(volunteers::user_id.eq(user_id))
         .select(VolunteerRecord::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -790,7 +790,7 @@ fn case_data(conn: &mut DbConnection, case: CaseRow, side: &'static str) -> Stor
         answer: case_answers::table
             .find(&key)
             .select(AnswerRecord::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         answer_items: case_answer_items::table
             .filter(case_answer_items::request_id.eq(&key))
@@ -800,7 +800,7 @@ fn case_data(conn: &mut DbConnection, case: CaseRow, side: &'static str) -> Stor
         rating: case_ratings::table
             .find(&key)
             .select(RatingRecord::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         case,
     })
@@ -818,7 +818,7 @@ pub fn export(
         let user: UserRecord = users::table
             .find(&id)
             .select(UserRecord::as_select())
-            .first(conn)?;
+            .get_result(conn)?;
         let roles = user_roles::table
             .filter(user_roles::user_id.eq(&id))
             .order(user_roles::role.asc())
@@ -841,7 +841,7 @@ pub fn export(
             let application: ApplicationRecord = applications::table
                 .find(application_id)
                 .select(ApplicationRecord::as_select())
-                .first(conn)?;
+                .get_result(conn)?;
             let themes = application_themes::table
                 .filter(application_themes::application_id.eq(application_id))
                 .order(application_themes::theme_id.asc())
@@ -869,11 +869,11 @@ pub fn export(
             let request: RequestRecord = help_requests::table
                 .find(request_id)
                 .select(RequestRecord::as_select())
-                .first(conn)?;
+                .get_result(conn)?;
             let establishment = establishments::table
                 .find(&request.establishment_id)
                 .select(EstablishmentRecord::as_select())
-                .first(conn)?;
+                .get_result(conn)?;
             let themes = help_request_themes::table
                 .filter(help_request_themes::request_id.eq(request_id))
                 .order(help_request_themes::position.asc())
@@ -998,7 +998,7 @@ pub fn open_work(conn: &mut DbConnection, user_id: Uuid) -> StoreResult<OpenWork
     let volunteer_id: Option<String> = volunteers::table
         .filter(volunteers::user_id.eq(&id))
         .select(volunteers::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let accepted_cases = uuids(
         cases::table
@@ -1047,7 +1047,7 @@ pub fn leave_matching(
     let found: Option<String> = volunteers::table
         .filter(volunteers::user_id.eq(user_id.to_string()))
         .select(volunteers::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some(id) = found else {
         return Ok(None);
@@ -1429,7 +1429,7 @@ pub fn erase_person(
     let user: UserRecord = users::table
         .find(&id)
         .select(UserRecord::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     if !open_work(conn, user_id)?.is_empty() {
         return Err(StoreError::Conflict(
             "the person still has open cases, proposals or requests".into(),
@@ -1476,7 +1476,7 @@ pub fn erase_person(
                     applications::phone,
                     applications::presentation,
                 ))
-                .first(conn)?;
+                .get_result(conn)?;
         identity.addresses.insert(email.clone());
         identity.identifier(&email);
         identity.identifier(&name);
@@ -1505,7 +1505,7 @@ pub fn erase_person(
                 help_requests::description,
                 help_requests::cancel_reason,
             ))
-            .first(conn)?;
+            .get_result(conn)?;
         identity.addresses.insert(email.clone());
         identity.identifier(&email);
         identity.identifier(&name);
@@ -1730,7 +1730,7 @@ pub fn last_activity(conn: &mut DbConnection, user_id: Uuid) -> StoreResult<Naiv
     let user: UserRecord = users::table
         .find(&id)
         .select(UserRecord::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     let mut latest = user
         .created_at
         .max(user.updated_at)
@@ -1744,31 +1744,31 @@ pub fn last_activity(conn: &mut DbConnection, user_id: Uuid) -> StoreResult<Naiv
         sessions::table
             .filter(sessions::user_id.eq(&id))
             .select(max(sessions::created_at))
-            .first(conn)?,
+            .get_result(conn)?,
     );
     seen(
         sign_in_tokens::table
             .filter(sign_in_tokens::user_id.eq(&id))
             .select(max(sign_in_tokens::created_at))
-            .first(conn)?,
+            .get_result(conn)?,
     );
     seen(
         applications::table
             .filter(applications::email.eq(&user.email))
             .select(max(applications::updated_at))
-            .first(conn)?,
+            .get_result(conn)?,
     );
     seen(
         help_requests::table
             .filter(help_requests::requester_user_id.eq(&id))
             .select(max(help_requests::updated_at))
-            .first(conn)?,
+            .get_result(conn)?,
     );
     seen(
         help_request_transitions::table
             .filter(help_request_transitions::actor_user_id.eq(&id))
             .select(max(help_request_transitions::created_at))
-            .first(conn)?,
+            .get_result(conn)?,
     );
     if let Some(volunteer) = volunteer_of(conn, &id)? {
         seen(Some(volunteer.updated_at));
@@ -1777,31 +1777,31 @@ pub fn last_activity(conn: &mut DbConnection, user_id: Uuid) -> StoreResult<Naiv
             proposals::table
                 .filter(proposals::volunteer_id.eq(&vid))
                 .select(max(proposals::created_at))
-                .first(conn)?,
+                .get_result(conn)?,
         );
         seen(
             proposals::table
                 .filter(proposals::volunteer_id.eq(&vid))
                 .select(max(proposals::responded_at))
-                .first(conn)?,
+                .get_result(conn)?,
         );
         seen(
             cases::table
                 .filter(cases::volunteer_id.eq(&vid))
                 .select(max(cases::accepted_at))
-                .first(conn)?,
+                .get_result(conn)?,
         );
         seen(
             cases::table
                 .filter(cases::volunteer_id.eq(&vid))
                 .select(max(cases::resolved_at))
-                .first(conn)?,
+                .get_result(conn)?,
         );
         seen(
             cases::table
                 .filter(cases::volunteer_id.eq(&vid))
                 .select(max(cases::closed_at))
-                .first(conn)?,
+                .get_result(conn)?,
         );
     }
     Ok(latest)
@@ -1882,7 +1882,7 @@ fn purge_application(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> S
         let email: String = applications::table
             .find(id)
             .select(applications::email)
-            .first(conn)?;
+            .get_result(conn)?;
         if !anonymise_application(conn, id, None, now)? {
             return Ok(false);
         }

@@ -301,7 +301,7 @@ pub(crate) fn record_transition(
     let last: Option<i32> = help_request_transitions::table
         .filter(help_request_transitions::request_id.eq(request_id.to_string()))
         .select(diesel::dsl::max(help_request_transitions::seq))
-        .first(conn)?;
+        .get_result(conn)?;
     diesel::insert_into(help_request_transitions::table)
         .values((
             help_request_transitions::seq.eq(last.unwrap_or(0) + 1),
@@ -443,7 +443,7 @@ pub fn get(conn: &mut DbConnection, visibility: Visibility, id: Uuid) -> StoreRe
         .inner_join(establishments::table)
         .filter(help_requests::id.eq(id.to_string()))
         .select((RequestRow::as_select(), EstablishmentRow::as_select()))
-        .first(conn)?;
+        .get_result(conn)?;
     if !visibility.allows(parse_id(&row.0.requester_user_id)?) {
         return Err(StoreError::NotFound);
     }

@@ -41,7 +41,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Theme> {
     Ok(themes::table
         .find(id)
         .select(Theme::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Adds a theme at the end of the list; `Conflict` when the id or the label is taken.
@@ -54,7 +54,7 @@ pub fn add(
     conn.transaction(|conn| {
         let last: Option<i32> = themes::table
             .select(diesel::dsl::max(themes::position))
-            .first(conn)?;
+            .get_result(conn)?;
         diesel::insert_into(themes::table)
             .values((
                 themes::id.eq(id),

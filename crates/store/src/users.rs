@@ -82,7 +82,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> StoreResult<Opti
     let row = users::table
         .filter(users::email.eq(email.as_str()))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| complete(conn, row)).transpose()
 }
@@ -92,7 +92,7 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<User> {
     let row = users::table
         .find(id.to_string())
         .select(UserRow::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     complete(conn, row)
 }
 
@@ -109,7 +109,7 @@ pub fn ensure_user_with_role(
         let existing = users::table
             .filter(users::email.eq(email.as_str()))
             .select(UserRow::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let id = match existing {
             Some(row) => {
@@ -151,7 +151,7 @@ pub fn ensure_user_with_role(
         let row = users::table
             .find(&id)
             .select(UserRow::as_select())
-            .first(conn)?;
+            .get_result(conn)?;
         complete(conn, row)
     })
 }
@@ -201,7 +201,7 @@ pub fn consume_sign_in_token(
         let user_id: String = sign_in_tokens::table
             .filter(sign_in_tokens::token_hash.eq(token_hash))
             .select(sign_in_tokens::user_id)
-            .first(conn)?;
+            .get_result(conn)?;
         let user = get(conn, parse_id(&user_id)?)?;
         Ok(user.disabled_at.is_none().then_some(user))
     })
@@ -313,7 +313,7 @@ pub fn revoke_session(
     let owner: String = sessions::table
         .find(session_id.to_string())
         .select(sessions::user_id)
-        .first(conn)?;
+        .get_result(conn)?;
     if !visibility.allows(parse_id(&owner)?) {
         return Err(StoreError::NotFound);
     }

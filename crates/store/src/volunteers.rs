@@ -182,7 +182,7 @@ fn find_where(
 ) -> StoreResult<Option<Volunteer>> {
     let Some(row) = query
         .select(VolunteerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
     else {
         return Ok(None);
@@ -190,7 +190,7 @@ fn find_where(
     let email: String = users::table
         .find(&row.user_id)
         .select(users::email)
-        .first(conn)?;
+        .get_result(conn)?;
     let mut themes = themes_of(conn, std::slice::from_ref(&row.id))?;
     let row_themes = themes.remove(&row.id).unwrap_or_default();
     row.into_volunteer(email, row_themes).map(Some)
@@ -384,7 +384,7 @@ pub fn directory_entry(conn: &mut DbConnection, id: Uuid) -> StoreResult<Directo
     let row = listed()
         .filter(volunteers::id.eq(id.to_string()))
         .select(DirectoryRow::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     directory_entries(conn, vec![row])?
         .pop()
         .ok_or(StoreError::NotFound)

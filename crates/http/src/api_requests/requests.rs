@@ -379,7 +379,8 @@ fn theme_errors(
 }
 
 /// The submission's transaction: the establishment, the requester's account, the
-/// request and its acknowledgement e-mail are written together or not at all.
+/// request and its acknowledgement e-mail are written together or not at all; the first
+/// wave of proposals goes with them when it can.
 fn submit_in(
     conn: &mut DbConnection,
     state: &AppState,
@@ -429,7 +430,8 @@ fn submit_in(
             sign_in_link: link,
         };
         entraide_notifier::queue_at(conn, &checked.contact.email, &message, now)?;
-        Ok(request)
+        // The first wave of proposals (issue 7).
+        Ok(crate::cases::propose_first_wave(state, conn, request, now))
     })
 }
 
@@ -483,8 +485,6 @@ pub(super) async fn submit(
             other => break other?,
         }
     };
-    // The first wave of proposals (issue 7), after the submission is committed.
-    let request = crate::cases::propose_after_submission(&state, request).await;
     tracing::info!(
         request_id = %request.id,
         reference = %request.reference,

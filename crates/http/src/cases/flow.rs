@@ -291,27 +291,28 @@ pub fn advance(
     }
 }
 
-/// After a submission (its own transaction, committed): proposes the first wave at once.
-/// A failure is logged, not returned: the request is stored, and the background job
-/// proposes it at its next pass. Returns the request as it now stands.
-pub(crate) async fn propose_after_submission(
-    state: &actix_web::web::Data<AppState>,
+/// Proposes the first wave of a request just submitted, in the submission's transaction
+/// but behind a savepoint: a failure is logged, not returned, the submission commits
+/// anyway and the background job proposes the request at its next pass. One transaction
+/// rather than two keeps a submission to one commit. Returns the request as it now
+/// stands.
+pub(crate) fn propose_first_wave(
+    state: &AppState,
+    conn: &mut DbConnection,
     request: HelpRequest,
+    now: NaiveDateTime,
 ) -> HelpRequest {
-    let worker = state.clone();
     let id = request.id;
-    let now = state.clock.now();
-    let result = state
-        .store
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                first_wave(&worker, conn, id, now)?;
-                Ok::<_, ApiError>(requests::get(conn, Visibility::All, id)?)
-            })
-        })
-        .await;
-    match result {
-        Ok(updated) => updated,
+    let proposed =
+        diesel::Connection::transaction(conn, |conn| match first_wave(state, conn, id, now)? {
+            WaveOutcome::Proposed { .. } | WaveOutcome::Unmatched => {
+                Ok::<_, ApiError>(Some(requests::get(conn, Visibility::All, id)?))
+            }
+            WaveOutcome::Waiting | WaveOutcome::Nothing => Ok(None),
+        });
+    match proposed {
+        Ok(Some(updated)) => updated,
+        Ok(None) => request,
         Err(error) => {
             tracing::warn!(request_id = %id, error = %error, "first wave not proposed yet; the background job will retry");
             request

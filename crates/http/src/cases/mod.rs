@@ -28,7 +28,7 @@ pub use views::{
     ProposedRequestView, RatingView, TransitionView,
 };
 
-pub(crate) use flow::{cancel, propose_after_submission};
+pub(crate) use flow::{cancel, propose_first_wave};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use entraide_core::Urgency;
