@@ -377,15 +377,20 @@ fn two_processes(db: &TestDb) {
         });
     }
 
-    // 1. Concurrent acceptance. The request is proposed at submission (first wave), then
-    //    staff propose it to every other volunteer, through both processes.
+    // 1. Concurrent acceptance. The request is proposed just after its submission (the
+    //    first wave, by the dispatcher of the process that took it), then staff propose
+    //    it to every other volunteer, through both processes.
     let submitted = send(
         client
             .post(b.url("/api/v1/requests"))
             .json(&help_request(0, &["teletravail"])),
         StatusCode::CREATED,
     );
+    assert_eq!(submitted["status"], "submitted", "{submitted}");
     let contested = submitted["id"].as_str().unwrap().to_owned();
+    wait_until("the first wave", Duration::from_secs(10), || {
+        !proposals_of(&store, &contested).is_empty()
+    });
     let listed = send(
         client
             .get(a.url(&format!(
@@ -543,9 +548,12 @@ fn two_processes(db: &TestDb) {
                 .json(&help_request(10 + n, &["teletravail"])),
             StatusCode::CREATED,
         );
-        assert_eq!(created["status"], "proposed", "{created}");
+        assert_eq!(created["status"], "submitted", "{created}");
         expiring.push(created["id"].as_str().unwrap().to_owned());
     }
+    wait_until("the first waves", Duration::from_secs(10), || {
+        expiring.iter().all(|r| !proposals_of(&store, r).is_empty())
+    });
     let per_wave = proposals_of(&store, &expiring[0]).len();
     assert!(per_wave > 0);
     // ... whose proposals expire now: each request gets exactly one second wave.

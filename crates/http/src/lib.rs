@@ -80,6 +80,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Waves, expiry, reminders and closing of cases.
     pub cases: cases::CaseSettings,
+    /// Submitted requests waiting for their first wave in this process.
+    pub first_waves: cases::FirstWaveQueue,
     /// Scheme start (the bilan's default period) and the public bilan's threshold.
     pub bilan: entraide_bilan::BilanSettings,
 }
@@ -105,6 +107,7 @@ impl AppState {
             matching: matching::MatchingService::new(settings.matching_weights)?,
             metrics: metrics::Metrics::new(settings.metrics_access.clone())?,
             cases: settings.cases.clone(),
+            first_waves: cases::FirstWaveQueue::default(),
             bilan: settings.bilan,
         })
     }

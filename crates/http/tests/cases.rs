@@ -69,10 +69,11 @@ backend_test! {
         volunteer(&app, &staff, &NewVolunteer { department: "13", ..NewVolunteer::new("Chloé Bernard", "chloe@ehpad-exemple.fr") }).await;
         volunteer(&app, &staff, &NewVolunteer { themes: &["cybersecurite"], ..NewVolunteer::new("Denis Roux", "denis@chu-exemple.fr") }).await;
 
-        // Submitted, the request is proposed at once to the three best volunteers.
+        // Submitted, the request is answered as `submitted`, then proposed to the three
+        // best volunteers (the helper runs the first wave as the dispatcher does).
         let created = request(&app, CONTACT, &["teletravail"], "high").await;
-        assert_eq!(created["status"], "proposed");
         let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(status_of(&app, &staff, &id).await, "proposed");
         let proposed = mails(&app, "case_proposed");
         let mut asked: Vec<&str> = proposed.iter().map(|m| m.to.as_str()).collect();
         asked.sort();

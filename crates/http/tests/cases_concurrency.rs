@@ -30,8 +30,8 @@ backend_test! {
             emails.push(email);
         }
         let created = request(&app, "paul@hopital-exemple.fr", &["teletravail"], "critical").await;
-        assert_eq!(created["status"], "proposed");
         let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(status_of(&app, &staff, &id).await, "proposed");
         assert_eq!(proposal_ids(&app, &staff, &id, "pending").await.len(), VOLUNTEERS);
 
         // Each volunteer's session and proposal, ready before the race.

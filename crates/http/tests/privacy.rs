@@ -111,6 +111,7 @@ async fn request_of(app: &TestApp, p: &Person, description: &str) -> String {
     });
     let (status, created) = call(app, "POST", "/api/v1/requests", None, Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    first_waves(app).await;
     created["id"].as_str().unwrap().to_owned()
 }
 

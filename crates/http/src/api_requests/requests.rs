@@ -379,8 +379,9 @@ fn theme_errors(
 }
 
 /// The submission's transaction: the establishment, the requester's account, the
-/// request and its acknowledgement e-mail are written together or not at all; the first
-/// wave of proposals goes with them when it can.
+/// request and its acknowledgement e-mail are written together or not at all. The first
+/// wave of proposals follows in a transaction of its own (see
+/// [`crate::cases::first_waves`]).
 fn submit_in(
     conn: &mut DbConnection,
     state: &AppState,
@@ -430,8 +431,7 @@ fn submit_in(
             sign_in_link: link,
         };
         entraide_notifier::queue_at(conn, &checked.contact.email, &message, now)?;
-        // The first wave of proposals (issue 7).
-        Ok(crate::cases::propose_first_wave(state, conn, request, now))
+        Ok(request)
     })
 }
 
@@ -441,7 +441,8 @@ fn submit_in(
 /// reused as stored: the name, kind and status given are then ignored), creates or
 /// reuses the contact's `requester` account, and e-mails the contact an acknowledgement
 /// with the request's reference and a one-time sign-in link to follow it. The request
-/// starts in state `submitted`.
+/// starts in state `submitted`; its first wave of proposals follows just after the
+/// answer.
 ///
 /// The free-text description **must contain no patient or health data**.
 ///
@@ -491,6 +492,8 @@ pub(super) async fn submit(
         establishment_id = %request.establishment.id,
         "help request submitted"
     );
+    // The first wave of proposals (issue 7), once the request is committed.
+    state.first_waves.push(request.id);
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/requests/{}", request.id)))
         .json(HelpRequestView::from(request)))

@@ -13,7 +13,7 @@ use entraide_store::cases::{
     WaveStart,
 };
 use entraide_store::matching::bump_volunteer_profiles;
-use entraide_store::requests::{self, CancelOutcome, HelpRequest, RequestStatus};
+use entraide_store::requests::{self, CancelOutcome, RequestStatus};
 use entraide_store::{volunteers, write_transaction, DbConnection, StoreError, Visibility};
 use uuid::Uuid;
 
@@ -288,35 +288,6 @@ pub fn advance(
         Ok(WaveOutcome::Unmatched)
     } else {
         Ok(WaveOutcome::Nothing)
-    }
-}
-
-/// Proposes the first wave of a request just submitted, in the submission's transaction
-/// but behind a savepoint: a failure is logged, not returned, the submission commits
-/// anyway and the background job proposes the request at its next pass. One transaction
-/// rather than two keeps a submission to one commit. Returns the request as it now
-/// stands.
-pub(crate) fn propose_first_wave(
-    state: &AppState,
-    conn: &mut DbConnection,
-    request: HelpRequest,
-    now: NaiveDateTime,
-) -> HelpRequest {
-    let id = request.id;
-    let proposed =
-        diesel::Connection::transaction(conn, |conn| match first_wave(state, conn, id, now)? {
-            WaveOutcome::Proposed { .. } | WaveOutcome::Unmatched => {
-                Ok::<_, ApiError>(Some(requests::get(conn, Visibility::All, id)?))
-            }
-            WaveOutcome::Waiting | WaveOutcome::Nothing => Ok(None),
-        });
-    match proposed {
-        Ok(Some(updated)) => updated,
-        Ok(None) => request,
-        Err(error) => {
-            tracing::warn!(request_id = %id, error = %error, "first wave not proposed yet; the background job will retry");
-            request
-        }
     }
 }
 

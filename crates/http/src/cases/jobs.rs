@@ -41,7 +41,7 @@ pub struct JobReport {
 }
 
 impl JobReport {
-    fn wave(&mut self, outcome: WaveOutcome) {
+    pub(super) fn wave(&mut self, outcome: WaveOutcome) {
         match outcome {
             WaveOutcome::Proposed { .. } => self.waves += 1,
             WaveOutcome::Unmatched => self.unmatched += 1,
@@ -170,25 +170,29 @@ pub async fn run_case_jobs(
 #[derive(Debug)]
 pub struct CaseJobsHandle {
     stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    passes: JoinHandle<()>,
+    first_waves: JoinHandle<()>,
 }
 
 impl CaseJobsHandle {
     /// Asks the loop to stop and waits for the pass under way, if any, to finish.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::error!(error = %error, "case jobs task failed");
+        for task in [self.passes, self.first_waves] {
+            if let Err(error) = task.await {
+                tracing::error!(error = %error, "case jobs task failed");
+            }
         }
     }
 }
 
-/// Starts the case jobs on the current tokio runtime: a pass every
-/// [`super::CaseSettings::job_interval`] on the state's clock, until
-/// [`CaseJobsHandle::shutdown`].
+/// Starts the case jobs on the current tokio runtime, until [`CaseJobsHandle::shutdown`]:
+/// a pass every [`super::CaseSettings::job_interval`] on the state's clock, and the
+/// dispatcher of the first waves of submissions (see [`super::first_waves`]).
 pub fn spawn_case_jobs(state: Arc<AppState>) -> CaseJobsHandle {
     let (stop, mut stopped) = watch::channel(false);
-    let task = tokio::spawn(async move {
+    let first_waves = super::first_waves::spawn_dispatcher(state.clone(), stop.subscribe());
+    let passes = tokio::spawn(async move {
         let interval = state.cases.job_interval;
         tracing::info!(interval_secs = interval.as_secs(), "case jobs started");
         loop {
@@ -227,5 +231,9 @@ pub fn spawn_case_jobs(state: Arc<AppState>) -> CaseJobsHandle {
         }
         tracing::info!("case jobs stopped");
     });
-    CaseJobsHandle { stop, task }
+    CaseJobsHandle {
+        stop,
+        passes,
+        first_waves,
+    }
 }

@@ -5,6 +5,8 @@
 //!
 //! * [`flow`]: every change of state, each in one write transaction with the e-mails it
 //!   causes;
+//! * [`first_waves`]: the first wave of a submission, proposed just after its answer by
+//!   a dispatcher that the submission wakes up;
 //! * [`jobs`]: expiry, next waves, `unmatched`, reminders and automatic closing, one pass
 //!   at a given time ([`run_case_jobs`]) and the loop of `entraide serve`
 //!   ([`spawn_case_jobs`]);
@@ -15,12 +17,14 @@
 //! `/accepter` and `/decliner`) for a proposal, `/dossiers/{request id}` for a case and
 //! `/dossiers/{request id}/avis` for the rating.
 
+pub mod first_waves;
 pub mod flow;
 pub mod jobs;
 mod mail;
 mod routes;
 mod views;
 
+pub use first_waves::{propose_first_waves, FirstWaveQueue};
 pub use jobs::{run_case_jobs, spawn_case_jobs, CaseJobsHandle, JobReport};
 pub use routes::{configure_assignments, configure_cases, configure_proposals, configure_requests};
 pub use views::{
@@ -28,7 +32,7 @@ pub use views::{
     ProposedRequestView, RatingView, TransitionView,
 };
 
-pub(crate) use flow::{cancel, propose_first_wave};
+pub(crate) use flow::cancel;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use entraide_core::Urgency;

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 
 use diesel::prelude::*;
 use entraide_core::Role;
-use entraide_http::cases::{run_case_jobs, CaseSettings, JobReport};
+use entraide_http::cases::{propose_first_waves, run_case_jobs, CaseSettings, JobReport};
 use entraide_http::testing::{test_settings, TestApp};
 use entraide_store::testing::TestDb;
 use entraide_store::Clock;
@@ -81,7 +81,8 @@ pub fn request_body(contact_email: &str, themes: &[&str], urgency: &str) -> Valu
     })
 }
 
-/// Submits a request; returns the created request (as answered).
+/// Submits a request, then proposes its first wave as the server's dispatcher does just
+/// after the answer; returns the created request as answered (`submitted`).
 pub async fn request(app: &TestApp, contact_email: &str, themes: &[&str], urgency: &str) -> Value {
     let (status, created) = call(
         app,
@@ -92,7 +93,17 @@ pub async fn request(app: &TestApp, contact_email: &str, themes: &[&str], urgenc
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "submitted", "{created}");
+    first_waves(app).await;
     created
+}
+
+/// Proposes the first waves of the requests submitted so far, as the dispatcher of
+/// `entraide serve` does (tests run no dispatcher).
+pub async fn first_waves(app: &TestApp) -> JobReport {
+    propose_first_waves(app.state.clone(), app.clock.now())
+        .await
+        .unwrap()
 }
 
 /// One API call; returns the status and the JSON body (`null` when empty).
