@@ -154,7 +154,8 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::Store(StoreError::Conflict(_)) => "conflict",
             ApiError::InvalidState { code, .. } => code,
             ApiError::TooManyRequests { .. } => "rate_limited",
-            ApiError::Unavailable(_) | ApiError::Store(StoreError::Pool(_)) => "unavailable",
+            ApiError::Unavailable(_)
+            | ApiError::Store(StoreError::Pool(_) | StoreError::Unavailable(_)) => "unavailable",
             ApiError::Store(_) | ApiError::Internal(_) => "internal",
         }
     }
@@ -195,7 +196,8 @@ impl ApiError {
                     "Trop de tentatives : réessayez dans {retry_after_secs} secondes."
                 ))
             }
-            ApiError::Unavailable(_) | ApiError::Store(StoreError::Pool(_)) => {
+            ApiError::Unavailable(_)
+            | ApiError::Store(StoreError::Pool(_) | StoreError::Unavailable(_)) => {
                 "La base de données ne répond pas ; réessayez dans un instant."
             }
             ApiError::Store(_) | ApiError::Internal(_) => return None,
@@ -241,7 +243,8 @@ impl ResponseError for ApiError {
             | ApiError::InvalidState { .. }
             | ApiError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) | ApiError::Store(StoreError::Pool(_)) => {
+            ApiError::Unavailable(_)
+            | ApiError::Store(StoreError::Pool(_) | StoreError::Unavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

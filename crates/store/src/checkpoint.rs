@@ -6,8 +6,16 @@
 //! of a submission's time under load). The store's connections turn that off
 //! (`wal_autocheckpoint = 0`) and this thread runs passive checkpoints instead, beside
 //! the writers: a passive checkpoint takes no lock that writers or readers need, and
-//! copies what no reader still uses. Once it has copied the whole log, the next writer
-//! starts the log again from its beginning, so the file stays small.
+//! copies what no reader still uses.
+//!
+//! A passive checkpoint alone does not keep the log small under load: a writer starts
+//! the log again from its beginning only when the whole log has been copied and no
+//! reader still uses it, which a steady flow of reads and writes never leaves (a load
+//! test grew it to 3.7 GB in minutes, every commit then extending the file). So when the
+//! log passes [`RESTART_ABOVE_PAGES`], the thread takes the process's writer turn and
+//! runs a `RESTART` checkpoint: it copies the few pages the passive ones left, waits for
+//! the readers of older snapshots to finish (milliseconds), and makes the next writer
+//! start the log from its beginning, overwriting pages the file already has.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
@@ -16,9 +24,15 @@ use std::time::Duration;
 use diesel::sql_types::Integer;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 
+use crate::write::SqliteWriter;
+
 /// How often the log is copied back. Between two passes, a busy server writes a few
 /// megabytes of log at most.
 const INTERVAL: Duration = Duration::from_millis(100);
+
+/// Log pages (of 4 KiB) past which the log is started again: about one second of
+/// submissions under full load.
+const RESTART_ABOVE_PAGES: i32 = 4096;
 
 /// The checkpointing thread of one store; it stops when the last clone of the store is
 /// dropped (its channel then closes).
@@ -52,16 +66,36 @@ impl Checkpointer {
     }
 }
 
-/// One passive checkpoint. A failure is logged and the next pass tries again: until
+/// One passive checkpoint, and a restarting one when the log has grown past
+/// [`RESTART_ABOVE_PAGES`]. A failure is logged and the next pass tries again: until
 /// then the log only grows.
 fn checkpoint(conn: &mut SqliteConnection) {
-    match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Outcome>(conn) {
-        Ok(outcome) => tracing::trace!(
-            busy = outcome.busy,
-            log_pages = outcome.log,
-            checkpointed_pages = outcome.checkpointed,
-            "SQLite checkpoint"
-        ),
-        Err(error) => tracing::warn!(%error, "SQLite checkpoint failed; will try again"),
+    match run(conn, "PRAGMA wal_checkpoint(PASSIVE)") {
+        Some(outcome) if outcome.log > RESTART_ABOVE_PAGES => {
+            // Our writers wait for their turn on the process's mutex rather than on
+            // SQLite's busy handler; the checkpoint then only waits for readers.
+            let _turn = SqliteWriter::enter();
+            run(conn, "PRAGMA wal_checkpoint(RESTART)");
+        }
+        _ => {}
+    }
+}
+
+fn run(conn: &mut SqliteConnection, pragma: &str) -> Option<Outcome> {
+    match diesel::sql_query(pragma).get_result::<Outcome>(conn) {
+        Ok(outcome) => {
+            tracing::trace!(
+                pragma,
+                busy = outcome.busy,
+                log_pages = outcome.log,
+                checkpointed_pages = outcome.checkpointed,
+                "SQLite checkpoint"
+            );
+            Some(outcome)
+        }
+        Err(error) => {
+            tracing::warn!(%error, pragma, "SQLite checkpoint failed; will try again");
+            None
+        }
     }
 }

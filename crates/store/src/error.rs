@@ -32,6 +32,9 @@ pub enum StoreError {
     /// No connection became free in time.
     #[error("database pool: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The same, for one of several callers that waited on one connection.
+    #[error("database pool: {0}")]
+    Unavailable(String),
     /// Applying or reverting migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -67,6 +70,18 @@ impl From<DieselError> for StoreError {
 }
 
 impl StoreError {
+    /// The same failure for another caller that shared the failed work (errors of the
+    /// database drivers cannot be copied; their message is kept).
+    pub(crate) fn again(&self) -> StoreError {
+        match self {
+            StoreError::NotFound => StoreError::NotFound,
+            StoreError::Conflict(reason) => StoreError::Conflict(reason.clone()),
+            StoreError::Pool(error) => StoreError::Unavailable(error.to_string()),
+            StoreError::Unavailable(reason) => StoreError::Unavailable(reason.clone()),
+            other => StoreError::Task(other.to_string()),
+        }
+    }
+
     /// True when the database refused the write because of existing data.
     pub fn is_conflict(&self) -> bool {
         matches!(self, StoreError::Conflict(_))

@@ -10,6 +10,7 @@ pub mod clock;
 mod database_url;
 mod error;
 pub mod establishments;
+mod grouped;
 pub mod introspect;
 pub mod matching;
 mod migrate;

@@ -9,6 +9,7 @@ use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{MultiConnection, PgConnection, SqliteConnection};
 
 use crate::checkpoint::Checkpointer;
+use crate::grouped::GroupedWriter;
 use crate::{Backend, DatabaseUrl, StoreError, StoreResult};
 
 /// One connection to whichever backend the URL selected; every query is written once for both.
@@ -64,7 +65,7 @@ const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 /// diesel's own manager would try every backend in turn; naming the backend avoids
 /// SQLite creating a file called `postgres:` when PostgreSQL is down.
 #[derive(Debug)]
-struct Manager {
+pub(crate) struct Manager {
     url: DatabaseUrl,
     sqlite_busy_timeout: Duration,
 }
@@ -109,8 +110,8 @@ const RECHECK_AFTER: Duration = Duration::from_secs(1);
 
 /// A connection in the pool, with when it last answered a check.
 #[derive(Debug)]
-struct PooledConnection {
-    conn: DbConnection,
+pub(crate) struct PooledConnection {
+    pub(crate) conn: DbConnection,
     checked_at: Instant,
 }
 
@@ -153,6 +154,8 @@ pub struct Store {
     /// SQLite only: the thread that checkpoints the write-ahead log, until the last
     /// clone is dropped.
     _checkpointer: Option<Arc<Checkpointer>>,
+    /// The thread that commits grouped writes ([`Store::write_grouped`]).
+    grouped: Arc<GroupedWriter>,
 }
 
 impl Store {
@@ -187,10 +190,13 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .build(manager)?;
+        let grouped = GroupedWriter::start(pool.clone())
+            .map_err(|e| StoreError::Task(format!("group-commit thread: {e}")))?;
         Ok(Store {
             pool,
             backend: url.backend(),
             _checkpointer: checkpointer,
+            grouped: Arc::new(grouped),
         })
     }
 
@@ -232,6 +238,19 @@ impl Store {
         tokio::task::spawn_blocking(move || store.run_blocking(work))
             .await
             .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// Runs `work` as a write transaction committed together with the other grouped
+    /// writes queued meanwhile, each behind a savepoint (group commit): for
+    /// short writes that many callers make at once. The result comes once the shared
+    /// transaction has committed; an error of `work` rolls back `work` alone.
+    pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.grouped.write(work).await
     }
 
     /// Applies pending migrations; returns the versions applied.

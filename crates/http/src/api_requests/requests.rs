@@ -378,10 +378,10 @@ fn theme_errors(
         .collect())
 }
 
-/// The submission's transaction: the establishment, the requester's account, the
-/// request and its acknowledgement e-mail are written together or not at all. The first
-/// wave of proposals follows in a transaction of its own (see
-/// [`crate::cases::first_waves`]).
+/// The submission's writes, in a transaction of their own (a savepoint of a grouped
+/// one): the establishment, the requester's account, the request and its acknowledgement
+/// e-mail are written together or not at all. The first wave of proposals follows in a
+/// transaction of its own (see [`crate::cases::first_waves`]).
 fn submit_in(
     conn: &mut DbConnection,
     state: &AppState,
@@ -389,50 +389,46 @@ fn submit_in(
     themes: &[(usize, ThemeId)],
     mut errors: Vec<FieldError>,
 ) -> Result<HelpRequest, ApiError> {
-    // A write transaction: on SQLite, submissions then queue on the process's writer
-    // mutex instead of SQLite's sleeping busy handler.
-    entraide_store::write_transaction(conn, |conn| {
-        requests::lock_submissions(conn)?;
-        errors.extend(theme_errors(conn, themes)?);
-        let checked = match checked {
-            Some(checked) if errors.is_empty() => checked,
-            _ => return Err(ApiError::Validation(errors)),
-        };
-        let now = state.clock.now();
-        let establishment = establishments::find_or_create(conn, &checked.establishment, now)?;
-        let user = users::ensure_user_with_role(
-            conn,
-            &checked.contact.email,
-            Some(&checked.contact.name),
-            Role::Requester,
-            now,
-        )?;
-        let new = NewHelpRequest {
-            establishment_id: establishment.id,
-            requester_user_id: user.id,
-            contact: checked.contact.clone(),
-            themes: themes.iter().map(|(_, id)| id.clone()).collect(),
-            description: checked.description,
-            urgency: checked.urgency,
-        };
-        let request = requests::create(conn, &new, now)?;
-        // A disabled account gets the sign-in page instead of a link that could not work.
-        let link = if user.disabled_at.is_none() {
-            issue_sign_in_link(conn, state, &user)?
-        } else {
-            format!("{}{SIGN_IN_PAGE}", state.public_url)
-        };
-        let message = RequestReceived {
-            contact_name: request.contact.name.clone(),
-            establishment_name: request.establishment.name.clone(),
-            reference: request.reference.clone(),
-            themes: request.themes.iter().map(|t| t.label.clone()).collect(),
-            urgency: request.urgency.label().to_owned(),
-            sign_in_link: link,
-        };
-        entraide_notifier::queue_at(conn, &checked.contact.email, &message, now)?;
-        Ok(request)
-    })
+    requests::lock_submissions(conn)?;
+    errors.extend(theme_errors(conn, themes)?);
+    let checked = match checked {
+        Some(checked) if errors.is_empty() => checked,
+        _ => return Err(ApiError::Validation(errors)),
+    };
+    let now = state.clock.now();
+    let establishment = establishments::find_or_create(conn, &checked.establishment, now)?;
+    let user = users::ensure_user_with_role(
+        conn,
+        &checked.contact.email,
+        Some(&checked.contact.name),
+        Role::Requester,
+        now,
+    )?;
+    let new = NewHelpRequest {
+        establishment_id: establishment.id,
+        requester_user_id: user.id,
+        contact: checked.contact.clone(),
+        themes: themes.iter().map(|(_, id)| id.clone()).collect(),
+        description: checked.description,
+        urgency: checked.urgency,
+    };
+    let request = requests::create(conn, &new, now)?;
+    // A disabled account gets the sign-in page instead of a link that could not work.
+    let link = if user.disabled_at.is_none() {
+        issue_sign_in_link(conn, state, &user)?
+    } else {
+        format!("{}{SIGN_IN_PAGE}", state.public_url)
+    };
+    let message = RequestReceived {
+        contact_name: request.contact.name.clone(),
+        establishment_name: request.establishment.name.clone(),
+        reference: request.reference.clone(),
+        themes: request.themes.iter().map(|t| t.label.clone()).collect(),
+        urgency: request.urgency.label().to_owned(),
+        sign_in_link: link,
+    };
+    entraide_notifier::queue_at(conn, &checked.contact.email, &message, now)?;
+    Ok(request)
 }
 
 /// Submit a help request (public).
@@ -474,9 +470,10 @@ pub(super) async fn submit(
     let request = loop {
         let worker = state.clone();
         let (checked, themes, errors) = (checked.clone(), themes.clone(), errors.clone());
+        // Submissions arriving together are committed together (group commit).
         let result = state
             .store
-            .run(move |conn| submit_in(conn, &worker, checked, &themes, errors))
+            .write_grouped(move |conn| submit_in(conn, &worker, checked, &themes, errors))
             .await;
         match result {
             Err(ApiError::Store(StoreError::Conflict(reason))) if attempt < SUBMIT_ATTEMPTS => {
