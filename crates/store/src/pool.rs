@@ -60,6 +60,11 @@ impl Default for PoolOptions {
 /// large database otherwise spend much of their time in system calls.
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 
+/// What the write-ahead log file keeps when it starts again from its beginning: it
+/// restarts at 16 MiB (see `crate::checkpoint`), and a burst (a bulk import) that grew it
+/// further gives the space back.
+const SQLITE_LOG_LIMIT_BYTES: u64 = 64 << 20;
+
 /// Opens connections of the backend the URL names, and prepares each SQLite one.
 ///
 /// diesel's own manager would try every backend in turn; naming the backend avoids
@@ -90,9 +95,11 @@ impl Manager {
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
                      PRAGMA mmap_size = {};
-                     PRAGMA wal_autocheckpoint = 0;",
+                     PRAGMA wal_autocheckpoint = 0;
+                     PRAGMA journal_size_limit = {};",
                     self.sqlite_busy_timeout.as_millis(),
                     SQLITE_MMAP_BYTES,
+                    SQLITE_LOG_LIMIT_BYTES,
                 ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
