@@ -1,5 +1,6 @@
 //! Prometheus metrics at `GET /metrics`: request counts and latencies by route and
-//! status, ranking time, and figures read at scrape time (pool, outbox, requests by state).
+//! status, ranking time, and figures read at scrape time (pool, first waves queued, outbox,
+//! requests by state).
 
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ impl Metrics {
         let gauges = IntGaugeVec::new(
             Opts::new(
                 "state",
-                "Figures read at scrape time: pool, outbox, requests by state",
+                "Figures read at scrape time: pool, first waves queued, outbox, requests by state",
             ),
             &["what", "value"],
         )?;
@@ -151,6 +152,9 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         .metrics
         .set("db_pool", "connections", i64::from(connections));
     state.metrics.set("db_pool", "idle", i64::from(idle));
+    // Submissions answered whose first wave this process has not proposed yet.
+    let queued = i64::try_from(state.first_waves.len()).unwrap_or(i64::MAX);
+    state.metrics.set("first_waves", "queued", queued);
     let (outbox, requests) = state
         .store
         .run(|conn| {

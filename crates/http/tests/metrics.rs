@@ -2,9 +2,10 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is how a test reports failure.
 
+use entraide_http::cases::propose_first_waves;
 use entraide_http::metrics::MetricsAccess;
 use entraide_http::testing::{test_settings, TestApp};
-use entraide_store::backend_test;
+use entraide_store::{backend_test, Clock};
 
 backend_test! {
     #[actix_web::test]
@@ -42,5 +43,32 @@ backend_test! {
         assert_eq!(wrong.status(), 403);
         let right = app.client.get(app.url("/metrics")).bearer_auth("prometheus-token-0123").send().await.unwrap();
         assert_eq!(right.status(), 200);
+    }
+}
+
+async fn metrics_text(app: &TestApp) -> String {
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn the_first_waves_waiting_in_the_process_are_counted(db) {
+        let app = TestApp::start(db);
+        let body = serde_json::json!({
+            "establishment": {"finess": "750712184", "name": "Hôpital Saint-Exemple", "kind": "es", "legal_status": "public", "department": "75"},
+            "contact": {"name": "Paul Girard", "email": "paul@hopital-exemple.fr", "phone": "01 40 00 00 00", "job_role": "dsi"},
+            "themes": ["teletravail"],
+            "description": "Nous devons équiper 200 agents pour le télétravail cette semaine.",
+            "urgency": "normal",
+        });
+        let response = app.client.post(app.url("/api/v1/requests")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let queued = r#"entraide_state{value="queued",what="first_waves"}"#;
+        assert!(metrics_text(&app).await.contains(&format!("{queued} 1")));
+        // The test server runs no dispatcher: proposing them by hand empties the queue.
+        propose_first_waves(app.state.clone(), app.clock.now()).await.unwrap();
+        assert!(metrics_text(&app).await.contains(&format!("{queued} 0")));
     }
 }
