@@ -368,9 +368,13 @@ backend_test! {
         // fails, the request, its account and its acknowledgement are stored, and
         // nothing of the wave is.
         refuse_proposals(&app, true);
-        let created = request(&app, CONTACT, &["teletravail"], "normal").await;
+        let body = request_body(CONTACT, &["teletravail"], "normal");
+        let (status, created) = call(&app, "POST", "/api/v1/requests", None, Some(body)).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["status"], "submitted", "{created}");
         let report = first_waves(&app).await;
-        assert_eq!(report, JobReport::default(), "the helper already ran the queued wave");
+        assert_eq!((report.waves, report.failed), (0, 1), "{report:?}");
+        assert_eq!(first_waves(&app).await, JobReport::default(), "taken off the queue");
         let id = created["id"].as_str().unwrap().to_owned();
         assert_eq!(status_of(&app, &staff_token, &id).await, "submitted");
         assert!(proposals_of(&app, &staff_token, &id).await.is_empty());

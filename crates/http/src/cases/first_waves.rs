@@ -10,7 +10,7 @@
 //! Nothing is lost if the process stops with ids queued: the request is stored as
 //! `submitted`, and the periodic pass of the case jobs proposes every submitted request
 //! the dispatcher has not reached (step 3 of [`super::jobs::run_case_jobs_blocking`]).
-//! Several processes may propose the same request: [`flow::first_wave`] locks it and
+//! Several processes may propose the same request: [`super::flow::first_wave`] locks it and
 //! acts only while it is still `submitted`.
 
 use std::collections::VecDeque;
@@ -21,11 +21,11 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::flow;
-use super::jobs::JobReport;
+use super::jobs::{propose_each, JobReport};
 use crate::{ApiError, AppState};
 
-/// Requests proposed by one blocking task before the dispatcher looks at its stop signal.
+/// Requests proposed by one blocking task before the dispatcher looks at its stop signal
+/// again.
 const BATCH: usize = 64;
 
 /// Ids of submitted requests waiting for their first wave in this process.
@@ -66,36 +66,29 @@ impl FirstWaveQueue {
     }
 }
 
-/// Proposes the first wave of the requests queued so far, at most `max`, each in its own
-/// transaction (blocking). A request whose wave fails is logged and left `submitted` for
-/// the periodic pass.
-fn propose_queued(state: &AppState, max: usize, now: NaiveDateTime) -> JobReport {
-    let mut report = JobReport::default();
-    for id in state.first_waves.take(max) {
-        match state
-            .store
-            .run_blocking(|conn| flow::first_wave_of(state, conn, id, now))
-        {
-            Ok(outcome) => report.wave(outcome),
-            Err(error) => {
-                report.failed += 1;
-                tracing::warn!(request_id = %id, error = %error, "first wave not proposed; the periodic pass will retry");
-            }
-        }
-    }
-    report
+/// Proposes the first wave of the requests queued so far, at most `max`, at `now`, on a
+/// blocking thread.
+async fn propose_queued(
+    state: Arc<AppState>,
+    max: usize,
+    now: NaiveDateTime,
+) -> Result<JobReport, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut report = JobReport::default();
+        propose_each(&state, state.first_waves.take(max), now, &mut report);
+        report
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("first waves task: {error}")))
 }
 
-/// Proposes the first wave of every request queued so far, at `now`, on a blocking
-/// thread: what the dispatcher does when it wakes up. Tests, which run no dispatcher,
-/// call it after a submission.
+/// Proposes the first wave of every request queued so far, at `now`: what the dispatcher
+/// does when it wakes up. Tests, which run no dispatcher, call it after a submission.
 pub async fn propose_first_waves(
     state: Arc<AppState>,
     now: NaiveDateTime,
 ) -> Result<JobReport, ApiError> {
-    tokio::task::spawn_blocking(move || propose_queued(&state, usize::MAX, now))
-        .await
-        .map_err(|error| ApiError::Internal(format!("first waves task: {error}")))
+    propose_queued(state, usize::MAX, now).await
 }
 
 /// Starts the dispatcher: it waits for queued requests and proposes them at the state's
@@ -110,11 +103,8 @@ pub(crate) fn spawn_dispatcher(
                 break;
             }
             while !state.first_waves.is_empty() && !*stop.borrow() {
-                let worker = state.clone();
-                let pass = tokio::task::spawn_blocking(move || {
-                    propose_queued(&worker, BATCH, worker.clock.now())
-                });
-                match pass.await {
+                let now = state.clock.now();
+                match propose_queued(state.clone(), BATCH, now).await {
                     Ok(report) if report.failed > 0 => {
                         tracing::info!(
                             waves = report.waves,

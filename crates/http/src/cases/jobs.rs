@@ -41,7 +41,7 @@ pub struct JobReport {
 }
 
 impl JobReport {
-    pub(super) fn wave(&mut self, outcome: WaveOutcome) {
+    fn wave(&mut self, outcome: WaveOutcome) {
         match outcome {
             WaveOutcome::Proposed { .. } => self.waves += 1,
             WaveOutcome::Unmatched => self.unmatched += 1,
@@ -58,6 +58,26 @@ impl JobReport {
 fn log_failure(what: &str, id: Uuid, error: &ApiError, report: &mut JobReport) {
     report.failed += 1;
     tracing::warn!(item_id = %id, job = what, error = %error, "case job failed; retried at the next pass");
+}
+
+/// Proposes the first wave of each submitted request, each in its own transaction: for
+/// the periodic pass and for the dispatcher of submissions alike. A request whose wave
+/// fails is logged and stays `submitted` for the next pass.
+pub(super) fn propose_each(
+    state: &AppState,
+    ids: impl IntoIterator<Item = Uuid>,
+    now: NaiveDateTime,
+    report: &mut JobReport,
+) {
+    for id in ids {
+        match state
+            .store
+            .run_blocking(|conn| flow::first_wave_of(state, conn, id, now))
+        {
+            Ok(outcome) => report.wave(outcome),
+            Err(error) => log_failure("first_wave", id, &error, report),
+        }
+    }
 }
 
 /// One pass of every job at `now` (blocking: run it off the async workers, as
@@ -101,15 +121,7 @@ pub fn run_case_jobs_blocking(state: &AppState, now: NaiveDateTime) -> Result<Jo
     let waiting = state
         .store
         .run_blocking(|conn| store::submitted_requests(conn, BATCH))?;
-    for id in waiting {
-        match state
-            .store
-            .run_blocking(|conn| flow::first_wave_of(state, conn, id, now))
-        {
-            Ok(outcome) => report.wave(outcome),
-            Err(error) => log_failure("first_wave", id, &error, &mut report),
-        }
-    }
+    propose_each(state, waiting, now, &mut report);
 
     // 4. Reminders: proposals whose reminder time has come.
     if state.cases.reminder_before > chrono::TimeDelta::zero() {
