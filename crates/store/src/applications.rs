@@ -281,7 +281,7 @@ pub fn create(
                 "an open application exists for this address".into(),
             ));
         }
-        let id = Uuid::new_v4();
+        let id = crate::new_row_id();
         diesel::insert_into(applications::table)
             .values((
                 applications::id.eq(id.to_string()),

@@ -452,7 +452,7 @@ pub fn insert_proposal(
     new: &NewProposal<'_>,
     now: NaiveDateTime,
 ) -> StoreResult<Proposal> {
-    let id = Uuid::new_v4();
+    let id = crate::new_row_id();
     let reasons = serde_json::to_string(new.reasons)
         .map_err(|e| StoreError::Corrupt(format!("proposal reasons: {e}")))?;
     diesel::insert_into(proposals::table)

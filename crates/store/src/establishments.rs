@@ -131,7 +131,7 @@ pub fn find_or_create(
     if let Some(existing) = find_by_finess(conn, &new.finess)? {
         return Ok(existing);
     }
-    let id = Uuid::new_v4();
+    let id = crate::new_row_id();
     diesel::insert_into(establishments::table)
         .values((
             establishments::id.eq(id.to_string()),

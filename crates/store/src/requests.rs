@@ -305,7 +305,7 @@ pub(crate) fn record_transition(
     diesel::insert_into(help_request_transitions::table)
         .values((
             help_request_transitions::seq.eq(last.unwrap_or(0) + 1),
-            help_request_transitions::id.eq(Uuid::new_v4().to_string()),
+            help_request_transitions::id.eq(crate::new_row_id().to_string()),
             help_request_transitions::request_id.eq(request_id.to_string()),
             help_request_transitions::from_status.eq(from.map(RequestStatus::as_str)),
             help_request_transitions::to_status.eq(to.as_str()),
@@ -349,7 +349,7 @@ pub fn create(
     new: &NewHelpRequest,
     now: NaiveDateTime,
 ) -> StoreResult<HelpRequest> {
-    let id = Uuid::new_v4();
+    let id = crate::new_row_id();
     let reference = next_reference(conn, now)?;
     diesel::insert_into(help_requests::table)
         .values((

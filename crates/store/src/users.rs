@@ -121,7 +121,7 @@ pub fn ensure_user_with_role(
                 row.id
             }
             None => {
-                let id = Uuid::new_v4().to_string();
+                let id = crate::new_row_id().to_string();
                 diesel::insert_into(users::table)
                     .values((
                         users::id.eq(&id),
@@ -166,7 +166,7 @@ pub fn create_sign_in_token(
 ) -> StoreResult<()> {
     diesel::insert_into(sign_in_tokens::table)
         .values((
-            sign_in_tokens::id.eq(Uuid::new_v4().to_string()),
+            sign_in_tokens::id.eq(crate::new_row_id().to_string()),
             sign_in_tokens::user_id.eq(user_id.to_string()),
             sign_in_tokens::token_hash.eq(token_hash),
             sign_in_tokens::created_at.eq(now),

@@ -205,7 +205,7 @@ pub fn create_from_application(
     now: NaiveDateTime,
 ) -> StoreResult<Volunteer> {
     conn.transaction(|conn| {
-        let id = Uuid::new_v4();
+        let id = crate::new_row_id();
         diesel::insert_into(volunteers::table)
             .values((
                 volunteers::id.eq(id.to_string()),
