@@ -321,21 +321,16 @@ pub(crate) fn record_transition(
 const SUBMISSION_LOCK: i64 = 0x4441_4441;
 
 /// Serializes submissions until the end of the current transaction; call it first in
-/// the transaction of a submission.
+/// the transaction of a submission, a [`crate::write_transaction`].
 ///
 /// A submission reads before it writes (the reference number of the year, whether the
 /// establishment and the person are known). On PostgreSQL an advisory lock makes
 /// concurrent submissions wait for each other instead of failing on the unique indexes.
-/// On SQLite a first statement that writes takes the database's write lock at once
-/// (waiting up to the busy timeout), as `BEGIN IMMEDIATE` would: a transaction that read
-/// first would fail with "database is locked" when another one committed in between.
+/// On SQLite there is nothing more to do: `write_transaction` began with `BEGIN
+/// IMMEDIATE`, which holds the database's one write lock from the first statement.
 pub fn lock_submissions(conn: &mut DbConnection) -> StoreResult<()> {
     if matches!(conn, DbConnection::Postgres(_)) {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SUBMISSION_LOCK})"))
-            .execute(conn)?;
-    } else {
-        diesel::update(help_requests::table.filter(help_requests::id.eq("")))
-            .set(help_requests::id.eq(help_requests::id))
             .execute(conn)?;
     }
     Ok(())

@@ -11,12 +11,12 @@ use entraide_core::{
 use entraide_store::establishments::{self, NewEstablishment};
 use entraide_store::requests::{self, Contact, NewHelpRequest};
 use entraide_store::schema::change_counters;
-use entraide_store::{backend_test, users, DbConnection, Store, StoreError};
+use entraide_store::{backend_test, users, write_transaction, DbConnection, Store, StoreError};
 
 fn submit(store: &Store, now: NaiveDateTime) -> String {
     store
         .run_blocking(|conn: &mut DbConnection| {
-            conn.transaction(|conn| {
+            write_transaction(conn, |conn| {
                 requests::lock_submissions(conn)?;
                 let finess = Finess::parse("750712184").unwrap();
                 let establishment = establishments::find_or_create(
