@@ -152,6 +152,8 @@ backend_test! {
         let logs = serve_and_stop(&db.url_string(), false);
         assert!(logs.contains("entraide is serving"), "{logs}");
         assert!(logs.contains("entraide stopped"), "{logs}");
+        // Logs to a pipe or a file carry no terminal colour codes.
+        assert!(!logs.contains('\u{1b}'), "{logs}");
     }
 }
 
