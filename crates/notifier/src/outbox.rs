@@ -368,7 +368,8 @@ const CLAIM_DUE: Claim = Claim {
 };
 
 impl Claim {
-    /// The statement for `backend`, taking at most `limit` messages.
+    /// The statement for PostgreSQL (`postgres`) or SQLite, taking at most `limit`
+    /// messages.
     ///
     /// On PostgreSQL the inner `SELECT` locks the rows it picks (skipping those another
     /// worker holds) and the outer `WHERE` checks the condition again on the locked row,
@@ -379,23 +380,20 @@ impl Claim {
     /// a few thousand e-mails waiting).
     fn sql(&self, postgres: bool, limit: usize) -> String {
         let Claim { condition, order } = self;
-        let (lock, recheck) = if postgres {
-            ("FOR UPDATE SKIP LOCKED", format!("AND {condition}"))
-        } else {
-            ("", String::new())
+        let statement = |lock: &str, recheck: &str| {
+            format!(
+                "UPDATE outbox
+                SET status = 'sending', locked_by = $1, locked_until = $2,
+                    attempts = attempts + 1, updated_at = $3
+                WHERE id IN (
+                    SELECT id FROM outbox WHERE {condition} ORDER BY {order} LIMIT {limit} {lock}
+                ) {recheck}"
+            )
         };
-        let sql = format!(
-            "UPDATE outbox
-            SET status = 'sending', locked_by = $1, locked_until = $2,
-                attempts = attempts + 1, updated_at = $3
-            WHERE id IN (
-                SELECT id FROM outbox WHERE {condition} ORDER BY {order} LIMIT {limit} {lock}
-            ) {recheck}"
-        );
         if postgres {
-            sql
+            statement("FOR UPDATE SKIP LOCKED", &format!("AND {condition}"))
         } else {
-            sql.replace('$', "?")
+            statement("", "").replace('$', "?")
         }
     }
 }
