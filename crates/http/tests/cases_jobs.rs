@@ -1,7 +1,8 @@
 //! The background jobs of cases with the controllable clock (no sleeps): proposals that
 //! expire, next waves, unmatched requests and the staff alert, reminders, first waves
-//! that had to wait for a volunteer, the automatic closing, and two server processes
-//! running the jobs at once without acting twice.
+//! that had to wait for a volunteer, first waves worked out before their transaction and
+//! what happens when things changed meanwhile, the automatic closing, and two server
+//! processes running the jobs at once without acting twice.
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is how a test reports failure.
 
@@ -10,10 +11,12 @@ mod cases_support;
 use cases_support::*;
 use chrono::TimeDelta;
 use entraide_core::Role;
+use entraide_http::cases::flow::{self, FirstWavePlan, WaveOutcome};
 use entraide_http::cases::{run_case_jobs, CaseSettings, JobReport};
 use entraide_http::testing::TestApp;
 use entraide_store::{backend_test, Clock};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 const CONTACT: &str = "paul@hopital-exemple.fr";
 
@@ -399,5 +402,153 @@ backend_test! {
         assert_eq!(status_of(&app, &staff_token, &id).await, "proposed");
         assert_eq!(mails(&app, "case_proposed").len(), 1);
         assert_request_facts_in_step(&app);
+    }
+}
+
+/// Submits a request without proposing its first wave; returns its id.
+async fn submitted(app: &TestApp) -> String {
+    let (status, created) = call(
+        app,
+        "POST",
+        "/api/v1/requests",
+        None,
+        Some(request_body(CONTACT, &["teletravail"], "normal")),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Works out the first wave of `id` without writing it, as the dispatcher does first.
+fn plan(app: &TestApp, id: &str) -> Option<FirstWavePlan> {
+    let id: Uuid = id.parse().unwrap();
+    let now = app.clock.now();
+    app.state
+        .store
+        .run_blocking(|conn| flow::plan_first_wave(&app.state, conn, id, now))
+        .unwrap()
+}
+
+/// Writes the first wave of `id` from `plan`, as the dispatcher does next.
+fn propose(app: &TestApp, id: &str, plan: Option<FirstWavePlan>) -> WaveOutcome {
+    let id: Uuid = id.parse().unwrap();
+    let now = app.clock.now();
+    let mut outcomes = app
+        .state
+        .store
+        .run_blocking(|conn| flow::first_waves_of(&app.state, conn, vec![(id, plan)], now))
+        .unwrap();
+    assert_eq!(outcomes.len(), 1);
+    outcomes.pop().unwrap().1.unwrap()
+}
+
+fn ids(proposals: &[(Uuid, Uuid)]) -> Vec<String> {
+    proposals
+        .iter()
+        .map(|(volunteer, _)| volunteer.to_string())
+        .collect()
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_first_wave_planned_ahead_is_the_one_written_when_nothing_changed(db) {
+        let app = app_with(db, CaseSettings { proposals_per_wave: 2, ..CaseSettings::default() });
+        let staff_token = staff(&app).await;
+        let [claire, bruno, _] = three_volunteers(&app, &staff_token).await;
+        let id = submitted(&app).await;
+
+        let planned = plan(&app, &id).unwrap();
+        let proposals = planned.proposals();
+        assert_eq!(ids(&proposals), [claire.clone(), bruno.clone()]);
+        assert_eq!(outbox(&app).iter().filter(|m| m.kind == "case_proposed").count(), 0, "planning writes nothing");
+
+        assert_eq!(propose(&app, &id, Some(planned)), WaveOutcome::Proposed { wave: 1, volunteers: 2 });
+        // The proposals and e-mails stored are the planned ones, ids included.
+        let stored = proposals_of(&app, &staff_token, &id).await;
+        for (volunteer, proposal) in &proposals {
+            assert!(stored.iter().any(|p| p["id"] == proposal.to_string() && p["volunteer_id"] == volunteer.to_string()), "{stored:?}");
+        }
+        let sent = mails(&app, "case_proposed");
+        assert_eq!(sent.len(), 2);
+        for (_, proposal) in &proposals {
+            assert!(sent.iter().any(|m| m.text.contains(&format!("/volontaire/propositions/{proposal}/accepter"))));
+        }
+        assert_eq!(status_of(&app, &staff_token, &id).await, "proposed");
+        // Written once: the dispatcher's next look finds nothing to do.
+        assert_eq!(first_waves(&app).await, JobReport::default());
+        assert_request_facts_in_step(&app);
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_first_wave_planned_before_a_volunteer_paused_asks_the_next_one(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        let [claire, bruno, _] = three_volunteers(&app, &staff_token).await;
+        let id = submitted(&app).await;
+        let planned = plan(&app, &id).unwrap();
+        assert_eq!(ids(&planned.proposals()), std::slice::from_ref(&claire));
+
+        // Between the plan and its transaction, Claire pauses.
+        let claire_token = app.sign_in("claire@chu-exemple.fr", Role::Volunteer).await;
+        let until = (app.clock.now().date() + TimeDelta::days(7)).to_string();
+        let (status, body) = call(&app, "PATCH", "/api/v1/volunteers/me", Some(&claire_token), Some(json!({"paused_until": until}))).await;
+        assert_eq!(status, 200, "{body}");
+
+        assert_eq!(propose(&app, &id, Some(planned)), WaveOutcome::Proposed { wave: 1, volunteers: 1 });
+        assert_eq!(proposal_states(&app, &id).await, [pair(&bruno, "pending")]);
+        let sent = mails(&app, "case_proposed");
+        assert_eq!(sent.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), ["bruno@clinique-exemple.fr"]);
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_first_wave_planned_before_the_request_was_cancelled_asks_nobody(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        three_volunteers(&app, &staff_token).await;
+        let id = submitted(&app).await;
+        let planned = plan(&app, &id).unwrap();
+
+        let (status, body) = call(&app, "POST", &format!("/api/v1/requests/{id}/cancel"), Some(&staff_token), Some(json!({"reason": "Doublon"}))).await;
+        assert_eq!(status, 200, "{body}");
+
+        assert_eq!(propose(&app, &id, Some(planned)), WaveOutcome::Nothing);
+        assert!(proposal_states(&app, &id).await.is_empty());
+        assert!(mails(&app, "case_proposed").is_empty());
+        // And a request that is no longer submitted is not planned at all.
+        assert!(plan(&app, &id).is_none());
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn first_waves_of_a_group_commit_apart_from_one_that_fails(db) {
+        let app = app_with(db, one_per_wave());
+        let staff_token = staff(&app).await;
+        let [claire, _, _] = three_volunteers(&app, &staff_token).await;
+        let first = submitted(&app).await;
+        let second = submitted(&app).await;
+        let unknown = Uuid::new_v4();
+        let now = app.clock.now();
+        let plans = vec![
+            (first.parse().unwrap(), plan(&app, &first)),
+            (unknown, None),
+            (second.parse().unwrap(), None),
+        ];
+        let outcomes = app
+            .state
+            .store
+            .run_blocking(|conn| flow::first_waves_of(&app.state, conn, plans, now))
+            .unwrap();
+        assert_eq!(outcomes.len(), 3);
+        assert_eq!(outcomes[0].1.as_ref().unwrap(), &WaveOutcome::Proposed { wave: 1, volunteers: 1 });
+        assert!(outcomes[1].1.is_err(), "{:?}", outcomes[1]);
+        assert_eq!(outcomes[2].1.as_ref().unwrap(), &WaveOutcome::Proposed { wave: 1, volunteers: 1 });
+        assert_eq!(proposal_states(&app, &first).await, [pair(&claire, "pending")]);
+        assert_eq!(proposal_states(&app, &second).await, [pair(&claire, "pending")]);
+        assert_eq!(mails(&app, "case_proposed").len(), 2);
     }
 }

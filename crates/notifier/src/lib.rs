@@ -24,7 +24,9 @@ pub mod worker;
 pub mod testing;
 
 pub use error::NotifierError;
-pub use outbox::{queue, queue_at, ListFilter, OutboxMessage, OutboxStatus};
+pub use outbox::{
+    enqueue, prepare, queue, queue_at, ListFilter, OutboxMessage, OutboxStatus, PreparedEmail,
+};
 pub use settings::{MailSettings, Mailbox, SmtpUrl, TransportSettings};
 pub use template::{kinds, EmailTemplate, RenderedEmail};
 pub use worker::{spawn_delivery_worker, DeliveryReport, DeliveryWorker, WorkerHandle};

@@ -21,7 +21,7 @@ use entraide_store::schema::outbox;
 use entraide_store::{DbConnection, StoreError};
 use uuid::Uuid;
 
-use crate::{EmailTemplate, NotifierError};
+use crate::{EmailTemplate, NotifierError, RenderedEmail};
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -189,20 +189,57 @@ pub fn queue_at<T: EmailTemplate>(
     message: &T,
     now: NaiveDateTime,
 ) -> Result<Uuid, NotifierError> {
+    enqueue(conn, &prepare(to, message)?, now)
+}
+
+/// An e-mail addressed and rendered, not queued yet: see [`prepare`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedEmail {
+    id: Uuid,
+    kind: &'static str,
+    recipient: String,
+    rendered: RenderedEmail,
+}
+
+impl PreparedEmail {
+    /// Its outbox id, once queued.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// Checks the address and renders `message`, without touching the database: the part of
+/// [`queue_at`] that may run before the transaction that queues the e-mail (with
+/// [`enqueue`]), so that a writer holds the database's write lock for less time.
+pub fn prepare<T: EmailTemplate>(to: &Email, message: &T) -> Result<PreparedEmail, NotifierError> {
     // `Email` is valid by construction; lettre's own parser is the one that sends, so an
     // address it refused would fail on every attempt: refuse it now, with the change.
     to.as_str()
         .parse::<lettre::Address>()
         .map_err(|e| NotifierError::InvalidRecipient(e.to_string()))?;
-    let rendered = message.render()?;
-    let id = entraide_store::new_row_id();
+    Ok(PreparedEmail {
+        id: entraide_store::new_row_id(),
+        kind: T::KIND,
+        recipient: to.as_str().to_owned(),
+        rendered: message.render()?,
+    })
+}
+
+/// Writes a prepared e-mail to the outbox, due at `now`; returns its outbox id. As for
+/// [`queue`], call it inside the transaction of the change that causes the e-mail.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    email: &PreparedEmail,
+    now: NaiveDateTime,
+) -> Result<Uuid, NotifierError> {
+    let id = email.id;
     let row = (
         outbox::id.eq(id.to_string()),
-        outbox::kind.eq(T::KIND),
-        outbox::recipient.eq(to.as_str()),
-        outbox::subject.eq(&rendered.subject),
-        outbox::body_text.eq(&rendered.text),
-        outbox::body_html.eq(&rendered.html),
+        outbox::kind.eq(email.kind),
+        outbox::recipient.eq(&email.recipient),
+        outbox::subject.eq(&email.rendered.subject),
+        outbox::body_text.eq(&email.rendered.text),
+        outbox::body_html.eq(&email.rendered.html),
         outbox::message_id.eq(format!("<{}@{MESSAGE_ID_DOMAIN}>", id.simple())),
         outbox::status.eq(OutboxStatus::Pending.as_str()),
         outbox::attempts.eq(0),
@@ -214,7 +251,7 @@ pub fn queue_at<T: EmailTemplate>(
         .values(row)
         .execute(conn)
         .map_err(StoreError::from)?;
-    tracing::debug!(outbox_id = %id, kind = T::KIND, "e-mail queued");
+    tracing::debug!(outbox_id = %id, kind = email.kind, "e-mail queued");
     Ok(id)
 }
 

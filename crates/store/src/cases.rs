@@ -120,17 +120,20 @@ pub fn progress(conn: &mut DbConnection, id: Uuid) -> StoreResult<Progress> {
 
 /// Takes the request's row lock until the end of the transaction (`NotFound` when it does
 /// not exist), then reads its progress. Call it first in every transaction that changes
-/// a request, its proposals or its case.
+/// a request, its proposals or its case, a [`crate::write_transaction`].
 ///
-/// The statement rewrites a column with its own value: a no-op that makes PostgreSQL
-/// lock the row, so that a second transaction on the same request waits here and then
-/// reads what the first one committed.
+/// On PostgreSQL a statement rewrites a column with its own value: a no-op that locks the
+/// row, so that a second transaction on the same request waits here and then reads what
+/// the first one committed. On SQLite the transaction already holds the database's one
+/// write lock (`write_transaction` began with `BEGIN IMMEDIATE`), which serializes more.
 pub fn lock_request(conn: &mut DbConnection, id: Uuid) -> StoreResult<Progress> {
-    let touched = diesel::update(help_requests::table.find(id.to_string()))
-        .set(help_requests::updated_at.eq(help_requests::updated_at))
-        .execute(conn)?;
-    if touched == 0 {
-        return Err(StoreError::NotFound);
+    if matches!(conn, DbConnection::Postgres(_)) {
+        let touched = diesel::update(help_requests::table.find(id.to_string()))
+            .set(help_requests::updated_at.eq(help_requests::updated_at))
+            .execute(conn)?;
+        if touched == 0 {
+            return Err(StoreError::NotFound);
+        }
     }
     progress(conn, id)
 }
@@ -426,7 +429,7 @@ fn proposals_from(rows: Vec<ProposalRow>) -> StoreResult<Vec<Proposal>> {
 
 /// A proposal about to be sent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewProposal<'a> {
+pub struct NewProposal {
     /// The request.
     pub request_id: Uuid,
     /// The volunteer asked.
@@ -438,39 +441,58 @@ pub struct NewProposal<'a> {
     /// Matching score.
     pub score: f64,
     /// Matching reasons.
-    pub reasons: &'a [String],
+    pub reasons: Vec<String>,
     /// Staff member proposing (`None`: the service).
     pub proposed_by: Option<Uuid>,
     /// Expiry.
     pub expires_at: NaiveDateTime,
 }
 
-/// Stores a pending proposal. A volunteer is asked at most once per request: a second
-/// proposal is refused with `Conflict` by the unique index.
-pub fn insert_proposal(
-    conn: &mut DbConnection,
-    new: &NewProposal<'_>,
-    now: NaiveDateTime,
-) -> StoreResult<Proposal> {
-    let id = crate::new_row_id();
-    let reasons = serde_json::to_string(new.reasons)
+impl Proposal {
+    /// The pending proposal `new` becomes when sent at `now`, with an id of its own: what
+    /// [`insert_proposal`] stores. Built before it is stored, so that its e-mail (which
+    /// links to it) can be written before the transaction that stores both.
+    pub fn pending(new: NewProposal, now: NaiveDateTime) -> Proposal {
+        Proposal {
+            id: crate::new_row_id(),
+            request_id: new.request_id,
+            volunteer_id: new.volunteer_id,
+            wave: new.wave,
+            rank: new.rank,
+            score: new.score,
+            reasons: new.reasons,
+            status: ProposalStatus::Pending,
+            proposed_by: new.proposed_by,
+            created_at: now,
+            expires_at: new.expires_at,
+            reminded_at: None,
+            responded_at: None,
+            decline_reason: None,
+        }
+    }
+}
+
+/// Stores a pending proposal (see [`Proposal::pending`]). A volunteer is asked at most
+/// once per request: a second proposal is refused with `Conflict` by the unique index.
+pub fn insert_proposal(conn: &mut DbConnection, proposal: &Proposal) -> StoreResult<()> {
+    let reasons = serde_json::to_string(&proposal.reasons)
         .map_err(|e| StoreError::Corrupt(format!("proposal reasons: {e}")))?;
     diesel::insert_into(proposals::table)
         .values((
-            proposals::id.eq(id.to_string()),
-            proposals::request_id.eq(new.request_id.to_string()),
-            proposals::volunteer_id.eq(new.volunteer_id.to_string()),
-            proposals::wave.eq(new.wave),
-            proposals::rank.eq(new.rank),
-            proposals::score.eq(new.score),
+            proposals::id.eq(proposal.id.to_string()),
+            proposals::request_id.eq(proposal.request_id.to_string()),
+            proposals::volunteer_id.eq(proposal.volunteer_id.to_string()),
+            proposals::wave.eq(proposal.wave),
+            proposals::rank.eq(proposal.rank),
+            proposals::score.eq(proposal.score),
             proposals::reasons.eq(reasons),
-            proposals::status.eq(ProposalStatus::Pending.as_str()),
-            proposals::proposed_by.eq(new.proposed_by.map(|id| id.to_string())),
-            proposals::created_at.eq(now),
-            proposals::expires_at.eq(new.expires_at),
+            proposals::status.eq(proposal.status.as_str()),
+            proposals::proposed_by.eq(proposal.proposed_by.map(|id| id.to_string())),
+            proposals::created_at.eq(proposal.created_at),
+            proposals::expires_at.eq(proposal.expires_at),
         ))
         .execute(conn)?;
-    proposal(conn, Visibility::All, id)
+    Ok(())
 }
 
 /// Ids of the volunteers' records of a user (one at most today).

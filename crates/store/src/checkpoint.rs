@@ -14,13 +14,20 @@
 //! test grew it to 3.7 GB in minutes, every commit then extending the file). So when the
 //! log passes [`RESTART_ABOVE_PAGES`], the thread takes the process's writer turn and
 //! runs a `RESTART` checkpoint: it copies the few pages the passive ones left, waits for
-//! the readers of older snapshots to finish (milliseconds), and makes the next writer
-//! start the log from its beginning, overwriting pages the file already has.
+//! the readers of older snapshots to finish, and makes the next writer start the log from
+//! its beginning, overwriting pages the file already has.
+//!
+//! Readers finish within a fraction of a millisecond, but SQLite's busy handler, which
+//! a `RESTART` calls while they last, sleeps 1, 2, 5, 10 ms... between two looks: each
+//! restart held every writer of the process for about 20 ms, in the slowest answers of a
+//! load test. The thread's connection has no busy timeout instead, and the thread tries
+//! the restart again every [`RESTART_POLL`], for at most [`RESTART_PATIENCE`].
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::sql_types::Integer;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 
@@ -33,6 +40,12 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// Log pages (of 4 KiB) past which the log is started again: about one second of
 /// submissions under full load.
 const RESTART_ABOVE_PAGES: i32 = 4096;
+
+/// Time between two tries of a restart that found readers of older snapshots.
+const RESTART_POLL: Duration = Duration::from_micros(100);
+
+/// Longest time a restart holds the writers' turn; the next pass tries again.
+const RESTART_PATIENCE: Duration = Duration::from_millis(50);
 
 /// The checkpointing thread of one store; it stops when the last clone of the store is
 /// dropped (its channel then closes).
@@ -58,6 +71,10 @@ impl Checkpointer {
         thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                // Waits are the thread's own (see `restart`), not SQLite's busy handler.
+                if let Err(error) = conn.batch_execute("PRAGMA busy_timeout = 0") {
+                    tracing::warn!(%error, "SQLite checkpointer: busy timeout not cleared");
+                }
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                     checkpoint(&mut conn);
                 }
@@ -74,10 +91,26 @@ fn checkpoint(conn: &mut SqliteConnection) {
         Some(outcome) if outcome.log > RESTART_ABOVE_PAGES => {
             // Our writers wait for their turn on the process's mutex rather than on
             // SQLite's busy handler; the checkpoint then only waits for readers.
+            // A second passive checkpoint first copies what readers held back during the
+            // first and fsyncs it without the turn: the restart then has little to copy.
+            run(conn, "PRAGMA wal_checkpoint(PASSIVE)");
             let _turn = SqliteWriter::enter();
-            run(conn, "PRAGMA wal_checkpoint(RESTART)");
+            restart(conn);
         }
         _ => {}
+    }
+}
+
+/// A `RESTART` checkpoint, tried again while readers of older snapshots remain (`busy`),
+/// for at most [`RESTART_PATIENCE`]. Call it with the writers' turn held: no new page
+/// comes into the log meanwhile, so a try after the first only checks the readers.
+fn restart(conn: &mut SqliteConnection) {
+    let started = Instant::now();
+    while let Some(outcome) = run(conn, "PRAGMA wal_checkpoint(RESTART)") {
+        if outcome.busy == 0 || started.elapsed() >= RESTART_PATIENCE {
+            break;
+        }
+        thread::sleep(RESTART_POLL);
     }
 }
 

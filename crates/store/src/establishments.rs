@@ -145,7 +145,16 @@ pub fn find_or_create(
             establishments::updated_at.eq(now),
         ))
         .execute(conn)?;
-    get(conn, id)
+    Ok(Establishment {
+        id,
+        finess: new.finess.clone(),
+        name: new.name.clone(),
+        kind: new.kind,
+        legal_status: new.legal_status,
+        department: new.department,
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// Filters of the staff list; `None` filters nothing.

@@ -211,17 +211,18 @@ impl RequestRow {
     }
 }
 
-/// A request as submitted, its establishment and owner already known.
+/// A request as submitted, its establishment, owner and themes already known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewHelpRequest {
     /// The establishment (see [`crate::establishments::find_or_create`]).
-    pub establishment_id: Uuid,
+    pub establishment: Establishment,
     /// The contact's account (see [`crate::users::ensure_user_with_role`]).
     pub requester_user_id: Uuid,
     /// The contact person.
     pub contact: Contact,
-    /// Offered themes, main one first, without duplicates.
-    pub themes: Vec<ThemeId>,
+    /// Offered themes with their labels as stored (see [`crate::themes::offered`]), main
+    /// one first, without duplicates.
+    pub themes: Vec<RequestTheme>,
     /// Description (already trimmed and checked).
     pub description: String,
     /// Urgency.
@@ -302,15 +303,41 @@ pub(crate) fn record_transition(
         .filter(help_request_transitions::request_id.eq(request_id.to_string()))
         .select(diesel::dsl::max(help_request_transitions::seq))
         .get_result(conn)?;
+    let entry = NewTransition {
+        request_id,
+        from,
+        to,
+        actor,
+        reason,
+    };
+    insert_transition(conn, last.unwrap_or(0) + 1, &entry, now)
+}
+
+/// An entry of a request's audit trail.
+struct NewTransition<'a> {
+    request_id: Uuid,
+    from: Option<RequestStatus>,
+    to: RequestStatus,
+    actor: Option<Uuid>,
+    reason: Option<&'a str>,
+}
+
+/// Writes entry number `seq` of a request's audit trail.
+fn insert_transition(
+    conn: &mut DbConnection,
+    seq: i32,
+    entry: &NewTransition<'_>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
     diesel::insert_into(help_request_transitions::table)
         .values((
-            help_request_transitions::seq.eq(last.unwrap_or(0) + 1),
+            help_request_transitions::seq.eq(seq),
             help_request_transitions::id.eq(crate::new_row_id().to_string()),
-            help_request_transitions::request_id.eq(request_id.to_string()),
-            help_request_transitions::from_status.eq(from.map(RequestStatus::as_str)),
-            help_request_transitions::to_status.eq(to.as_str()),
-            help_request_transitions::actor_user_id.eq(actor.map(|id| id.to_string())),
-            help_request_transitions::reason.eq(reason),
+            help_request_transitions::request_id.eq(entry.request_id.to_string()),
+            help_request_transitions::from_status.eq(entry.from.map(RequestStatus::as_str)),
+            help_request_transitions::to_status.eq(entry.to.as_str()),
+            help_request_transitions::actor_user_id.eq(entry.actor.map(|id| id.to_string())),
+            help_request_transitions::reason.eq(entry.reason),
             help_request_transitions::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -337,8 +364,9 @@ pub fn lock_submissions(conn: &mut DbConnection) -> StoreResult<()> {
 }
 
 /// Stores a new request in state `submitted`, with its themes and the first entry of its
-/// audit trail. Run it inside the caller's transaction (with the e-mail it causes), after
-/// [`lock_submissions`].
+/// audit trail, and returns it as stored (built from what was written: it runs under the
+/// writer lock of every submission). Run it inside the caller's transaction (with the
+/// e-mail it causes), after [`lock_submissions`].
 pub fn create(
     conn: &mut DbConnection,
     new: &NewHelpRequest,
@@ -350,7 +378,7 @@ pub fn create(
         .values((
             help_requests::id.eq(id.to_string()),
             help_requests::reference.eq(&reference),
-            help_requests::establishment_id.eq(new.establishment_id.to_string()),
+            help_requests::establishment_id.eq(new.establishment.id.to_string()),
             help_requests::requester_user_id.eq(new.requester_user_id.to_string()),
             help_requests::contact_name.eq(&new.contact.name),
             help_requests::contact_email.eq(new.contact.email.as_str()),
@@ -363,35 +391,40 @@ pub fn create(
             help_requests::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let theme_rows: Vec<_> = new
-        .themes
-        .iter()
-        .zip(0..)
-        .map(|(theme, position): (&ThemeId, i32)| {
-            (
-                help_request_themes::request_id.eq(id.to_string()),
-                help_request_themes::theme_id.eq(theme.as_str()),
-                help_request_themes::position.eq(position),
-            )
-        })
-        .collect();
     // One statement per row: batch inserts do not compile through the multi-backend
     // connection (SQLite has no DEFAULT keyword in VALUES lists).
-    for row in theme_rows {
+    for (theme, position) in new.themes.iter().zip(0..) {
         diesel::insert_into(help_request_themes::table)
-            .values(row)
+            .values((
+                help_request_themes::request_id.eq(id.to_string()),
+                help_request_themes::theme_id.eq(&theme.id),
+                help_request_themes::position.eq::<i32>(position),
+            ))
             .execute(conn)?;
     }
-    record_transition(
-        conn,
+    let first = NewTransition {
+        request_id: id,
+        from: None,
+        to: RequestStatus::Submitted,
+        actor: Some(new.requester_user_id),
+        reason: None,
+    };
+    insert_transition(conn, 1, &first, now)?;
+    Ok(HelpRequest {
         id,
-        None,
-        RequestStatus::Submitted,
-        Some(new.requester_user_id),
-        None,
-        now,
-    )?;
-    get(conn, Visibility::All, id)
+        reference,
+        establishment: new.establishment.clone(),
+        requester_user_id: new.requester_user_id,
+        contact: new.contact.clone(),
+        themes: new.themes.clone(),
+        description: new.description.clone(),
+        urgency: new.urgency,
+        status: RequestStatus::Submitted,
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+        cancel_reason: None,
+    })
 }
 
 /// Themes of the given requests, main one first, keyed by request id.

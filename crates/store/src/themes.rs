@@ -107,17 +107,27 @@ pub fn change(
     })
 }
 
-/// Checks that every id names an offered (not retired) theme; returns the unknown or
-/// retired ones, in the order given.
-pub fn unknown_or_retired(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<String>> {
-    let offered: Vec<String> = themes::table
+/// The offered (not retired) themes among `ids`, as `(id, label)`, in the order given;
+/// unknown and retired ids are left out.
+pub fn offered(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    let found: Vec<(String, String)> = themes::table
         .filter(themes::id.eq_any(ids))
         .filter(themes::retired_at.is_null())
-        .select(themes::id)
+        .select((themes::id, themes::label))
         .load(conn)?;
     Ok(ids
         .iter()
-        .filter(|id| !offered.contains(id))
+        .filter_map(|id| found.iter().find(|(offered, _)| offered == id).cloned())
+        .collect())
+}
+
+/// Checks that every id names an offered (not retired) theme; returns the unknown or
+/// retired ones, in the order given.
+pub fn unknown_or_retired(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<String>> {
+    let offered = offered(conn, ids)?;
+    Ok(ids
+        .iter()
+        .filter(|id| !offered.iter().any(|(offered, _)| offered == *id))
         .cloned()
         .collect())
 }

@@ -97,7 +97,9 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<User> {
 }
 
 /// Creates the person if the address is new, gives them `role` if they lack it, and
-/// fills in the name when none was known. Returns the person as stored.
+/// fills in the name when none was known. Returns the person as stored, built from what
+/// was read and written rather than read again (it runs under the writer lock of every
+/// public submission).
 pub fn ensure_user_with_role(
     conn: &mut DbConnection,
     email: &Email,
@@ -111,48 +113,48 @@ pub fn ensure_user_with_role(
             .select(UserRow::as_select())
             .get_result(conn)
             .optional()?;
-        let id = match existing {
-            Some(row) => {
+        let mut user = match existing {
+            Some(mut row) => {
                 if row.name.is_none() && name.is_some() {
                     diesel::update(users::table.find(&row.id))
                         .set((users::name.eq(name), users::updated_at.eq(now)))
                         .execute(conn)?;
+                    row.name = name.map(str::to_owned);
                 }
-                row.id
+                complete(conn, row)?
             }
             None => {
-                let id = crate::new_row_id().to_string();
+                let id = crate::new_row_id();
                 diesel::insert_into(users::table)
                     .values((
-                        users::id.eq(&id),
+                        users::id.eq(id.to_string()),
                         users::email.eq(email.as_str()),
                         users::name.eq(name),
                         users::created_at.eq(now),
                         users::updated_at.eq(now),
                     ))
                     .execute(conn)?;
-                id
+                User {
+                    id,
+                    email: email.as_str().to_owned(),
+                    name: name.map(str::to_owned),
+                    roles: Vec::new(),
+                    disabled_at: None,
+                }
             }
         };
-        let has_role = user_roles::table
-            .find((&id, role.as_str()))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if !has_role {
+        if !user.has_role(role) {
             diesel::insert_into(user_roles::table)
                 .values((
-                    user_roles::user_id.eq(&id),
+                    user_roles::user_id.eq(user.id.to_string()),
                     user_roles::role.eq(role.as_str()),
                     user_roles::created_at.eq(now),
                 ))
                 .execute(conn)?;
+            user.roles.push(role);
+            user.roles.sort();
         }
-        let row = users::table
-            .find(&id)
-            .select(UserRow::as_select())
-            .get_result(conn)?;
-        complete(conn, row)
+        Ok(user)
     })
 }
 

@@ -12,6 +12,7 @@ use entraide_notifier::messages::RequestReceived;
 use entraide_store::establishments::{self, NewEstablishment};
 use entraide_store::requests::{
     self, CancelOutcome, Contact, HelpRequest, NewHelpRequest, RequestFilter, RequestStatus,
+    RequestTheme,
 };
 use entraide_store::{themes, users, DbConnection, StoreError, Visibility};
 use serde::{Deserialize, Serialize};
@@ -354,19 +355,23 @@ fn check(body: NewRequestBody) -> (Option<Checked>, Vec<(usize, ThemeId)>, Vec<F
     (checked, distinct, errors)
 }
 
-/// One error per theme that is unknown or retired, at its index in the body.
-fn theme_errors(
+/// The themes of a submission as stored (labels included), and one error per theme that
+/// is unknown or retired, at its index in the body.
+fn offered_themes(
     conn: &mut DbConnection,
     themes: &[(usize, ThemeId)],
-) -> Result<Vec<FieldError>, StoreError> {
+) -> Result<(Vec<RequestTheme>, Vec<FieldError>), StoreError> {
     let ids: Vec<String> = themes
         .iter()
         .map(|(_, id)| id.as_str().to_owned())
         .collect();
-    let refused = themes::unknown_or_retired(conn, &ids)?;
-    Ok(themes
+    let offered: Vec<RequestTheme> = themes::offered(conn, &ids)?
+        .into_iter()
+        .map(|(id, label)| RequestTheme { id, label })
+        .collect();
+    let errors = themes
         .iter()
-        .filter(|(_, id)| refused.iter().any(|r| r == id.as_str()))
+        .filter(|(_, id)| !offered.iter().any(|theme| theme.id == id.as_str()))
         .map(|(index, id)| FieldError {
             path: format!("/themes/{index}"),
             code: "theme.unknown".into(),
@@ -375,7 +380,8 @@ fn theme_errors(
                  dans la liste des thèmes."
             ),
         })
-        .collect())
+        .collect();
+    Ok((offered, errors))
 }
 
 /// The submission's writes, in a transaction of their own (a savepoint of a grouped
@@ -390,7 +396,8 @@ fn submit_in(
     mut errors: Vec<FieldError>,
 ) -> Result<HelpRequest, ApiError> {
     requests::lock_submissions(conn)?;
-    errors.extend(theme_errors(conn, themes)?);
+    let (offered, refused) = offered_themes(conn, themes)?;
+    errors.extend(refused);
     let checked = match checked {
         Some(checked) if errors.is_empty() => checked,
         _ => return Err(ApiError::Validation(errors)),
@@ -405,10 +412,10 @@ fn submit_in(
         now,
     )?;
     let new = NewHelpRequest {
-        establishment_id: establishment.id,
+        establishment,
         requester_user_id: user.id,
         contact: checked.contact.clone(),
-        themes: themes.iter().map(|(_, id)| id.clone()).collect(),
+        themes: offered,
         description: checked.description,
         urgency: checked.urgency,
     };

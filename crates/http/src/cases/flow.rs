@@ -7,13 +7,15 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::Connection;
 use entraide_matching::RankOptions;
+use entraide_notifier::PreparedEmail;
 use entraide_store::cases::{
     self as store, Answer, CaseRecord, NewProposal, Progress, Proposal, ProposalStatus, Rating,
     WaveStart,
 };
 use entraide_store::matching::bump_volunteer_profiles;
-use entraide_store::requests::{self, CancelOutcome, RequestStatus};
+use entraide_store::requests::{self, CancelOutcome, HelpRequest, RequestStatus};
 use entraide_store::{volunteers, write_transaction, DbConnection, StoreError, Visibility};
 use uuid::Uuid;
 
@@ -64,6 +66,14 @@ struct Candidate {
     reasons: Vec<String>,
 }
 
+/// The volunteers chosen for a wave, and the version of volunteer profiles their ranking
+/// read.
+#[derive(Debug)]
+struct Shortlist {
+    chosen: Vec<Candidate>,
+    profiles_version: i64,
+}
+
 /// The best `count` eligible volunteers not yet asked for the request (a volunteer is
 /// asked once per request; those who declined or let a proposal expire are excluded by
 /// the matcher itself).
@@ -73,14 +83,14 @@ fn candidates(
     request_id: Uuid,
     now: NaiveDateTime,
     count: usize,
-) -> Result<Vec<Candidate>, ApiError> {
+) -> Result<Shortlist, ApiError> {
     let asked = store::asked_volunteers(conn, request_id)?;
     let options = RankOptions {
         limit: count + asked.len(),
         explain_excluded: false,
     };
     let ranked = state.matching.rank(conn, request_id, now, &options)?;
-    Ok(ranked
+    let chosen = ranked
         .ranking
         .entries
         .into_iter()
@@ -92,11 +102,77 @@ fn candidates(
             score: entry.score.total,
             reasons: entry.score.reasons,
         })
-        .collect())
+        .collect();
+    Ok(Shortlist {
+        chosen,
+        profiles_version: ranked.snapshot.version,
+    })
 }
 
 fn per_wave(state: &AppState) -> usize {
     usize::try_from(state.cases.proposals_per_wave).unwrap_or(usize::MAX)
+}
+
+/// A proposal and its e-mail, worked out before they are written.
+#[derive(Debug)]
+struct PreparedProposal {
+    proposal: Proposal,
+    email: PreparedEmail,
+}
+
+/// The proposals of a wave and their e-mails, from what the store holds (reads only).
+fn prepare_proposals(
+    state: &AppState,
+    conn: &mut DbConnection,
+    request: &HelpRequest,
+    wave: i32,
+    chosen: &[Candidate],
+    proposed_by: Option<Uuid>,
+    now: NaiveDateTime,
+) -> Result<Vec<PreparedProposal>, ApiError> {
+    let expires_at = now + state.cases.expiry(request.urgency);
+    chosen
+        .iter()
+        .map(|candidate| {
+            let new = NewProposal {
+                request_id: request.id,
+                volunteer_id: candidate.volunteer,
+                wave,
+                rank: candidate.rank,
+                score: candidate.score,
+                reasons: candidate.reasons.clone(),
+                proposed_by,
+                expires_at,
+            };
+            let proposal = Proposal::pending(new, now);
+            let volunteer = volunteers::get(conn, Visibility::All, candidate.volunteer)?;
+            let email = mail::proposal_email(state, request, &volunteer, &proposal)?;
+            Ok(PreparedProposal { proposal, email })
+        })
+        .collect()
+}
+
+/// Stores prepared proposals and queues their e-mails.
+fn store_proposals(
+    conn: &mut DbConnection,
+    prepared: Vec<PreparedProposal>,
+    now: NaiveDateTime,
+) -> Result<Vec<Proposal>, ApiError> {
+    prepared
+        .into_iter()
+        .map(|PreparedProposal { proposal, email }| {
+            store::insert_proposal(conn, &proposal)?;
+            entraide_notifier::enqueue(conn, &email, now)?;
+            tracing::info!(
+                request_id = %proposal.request_id,
+                proposal_id = %proposal.id,
+                volunteer_id = %proposal.volunteer_id,
+                wave = proposal.wave,
+                "request proposed to a volunteer"
+            );
+            Ok(proposal)
+        })
+        .collect()
 }
 
 /// Stores the proposals of a wave and queues their e-mails.
@@ -110,35 +186,8 @@ fn send_proposals(
     now: NaiveDateTime,
 ) -> Result<Vec<Proposal>, ApiError> {
     let request = requests::get(conn, Visibility::All, request_id)?;
-    let expires_at = now + state.cases.expiry(request.urgency);
-    let mut sent = Vec::with_capacity(chosen.len());
-    for candidate in chosen {
-        let proposal = store::insert_proposal(
-            conn,
-            &NewProposal {
-                request_id,
-                volunteer_id: candidate.volunteer,
-                wave,
-                rank: candidate.rank,
-                score: candidate.score,
-                reasons: &candidate.reasons,
-                proposed_by,
-                expires_at,
-            },
-            now,
-        )?;
-        let volunteer = volunteers::get(conn, Visibility::All, candidate.volunteer)?;
-        mail::queue_proposal(conn, state, &request, &volunteer, &proposal, now)?;
-        tracing::info!(
-            request_id = %request_id,
-            proposal_id = %proposal.id,
-            volunteer_id = %candidate.volunteer,
-            wave,
-            "request proposed to a volunteer"
-        );
-        sent.push(proposal);
-    }
-    Ok(sent)
+    let prepared = prepare_proposals(state, conn, &request, wave, chosen, proposed_by, now)?;
+    store_proposals(conn, prepared, now)
 }
 
 /// What a look for volunteers did.
@@ -191,49 +240,129 @@ fn go_unmatched(
     Ok(changed)
 }
 
-/// Proposes the first wave of a submitted request. With nobody to ask, the request waits
-/// (the background job tries again at each pass: a volunteer may be accepted, come back
-/// from a pause or finish a case) until one proposal delay has passed since its
-/// submission; it then becomes `unmatched` and staff are told.
+/// A first wave worked out before its transaction: see [`plan_first_wave`].
+#[derive(Debug)]
+pub struct FirstWavePlan {
+    /// The wave it proposes: the request's next one when planned.
+    wave: i32,
+    /// The version of volunteer profiles its ranking read.
+    profiles_version: i64,
+    proposals: Vec<PreparedProposal>,
+}
+
+impl FirstWavePlan {
+    /// The volunteers it asks, best first, and the id each proposal gets if the plan
+    /// still holds when written.
+    pub fn proposals(&self) -> Vec<(Uuid, Uuid)> {
+        self.proposals
+            .iter()
+            .map(|p| (p.proposal.volunteer_id, p.proposal.id))
+            .collect()
+    }
+}
+
+/// Works out the first wave of a submitted request without writing anything: ranking,
+/// volunteers, e-mails, the part of [`first_wave`] that needs no write lock. Run before
+/// it, outside the transaction, it lets other writers go on meanwhile (on SQLite, every
+/// writer waits for the one before). `None` when there is nothing to plan: the request is
+/// no longer `submitted`, or nobody can be asked yet ([`first_wave`] then decides).
+pub fn plan_first_wave(
+    state: &AppState,
+    conn: &mut DbConnection,
+    request_id: Uuid,
+    now: NaiveDateTime,
+) -> Result<Option<FirstWavePlan>, ApiError> {
+    let progress = store::progress(conn, request_id)?;
+    if progress.status != RequestStatus::Submitted {
+        return Ok(None);
+    }
+    let shortlist = candidates(state, conn, request_id, now, per_wave(state))?;
+    if shortlist.chosen.is_empty() {
+        return Ok(None);
+    }
+    let wave = progress.wave + 1;
+    let request = requests::get(conn, Visibility::All, request_id)?;
+    let proposals = prepare_proposals(state, conn, &request, wave, &shortlist.chosen, None, now)?;
+    Ok(Some(FirstWavePlan {
+        wave,
+        profiles_version: shortlist.profiles_version,
+        proposals,
+    }))
+}
+
+/// Proposes the first wave of a submitted request, from `plan` when it still holds (see
+/// [`plan_first_wave`]). With nobody to ask, the request waits (the background job tries
+/// again at each pass: a volunteer may be accepted, come back from a pause or finish a
+/// case) until one proposal delay has passed since its submission; it then becomes
+/// `unmatched` and staff are told.
 pub fn first_wave(
     state: &AppState,
     conn: &mut DbConnection,
     request_id: Uuid,
+    plan: Option<FirstWavePlan>,
     now: NaiveDateTime,
 ) -> Result<WaveOutcome, ApiError> {
     let progress = store::lock_request(conn, request_id)?;
     if progress.status != RequestStatus::Submitted {
         return Ok(WaveOutcome::Nothing);
     }
-    let chosen = candidates(state, conn, request_id, now, per_wave(state))?;
-    if !chosen.is_empty() {
-        let wave = progress.wave + 1;
-        let start = WaveStart {
-            from: RequestStatus::Submitted,
-            current_wave: progress.wave,
-            wave,
-            last_wave: progress.wave + state.cases.waves_i32(),
-        };
-        let reason = format!(
-            "Vague {wave} : {} sollicité(s)",
-            plural(chosen.len(), "volontaire", "volontaires")
-        );
-        if !store::claim_wave(conn, request_id, start, None, Some(&reason), now)? {
-            return Ok(WaveOutcome::Nothing);
+    let wave = progress.wave + 1;
+    // A plan holds while what it read is unchanged: the request's state (checked above)
+    // and wave, and every volunteer's profile (one counter moves with any of them).
+    let planned = match plan {
+        Some(plan)
+            if plan.wave == wave
+                && plan.profiles_version
+                    == entraide_store::matching::volunteer_profiles_version(conn)? =>
+        {
+            Some(plan.proposals)
         }
-        send_proposals(state, conn, request_id, wave, &chosen, None, now)?;
-        return Ok(WaveOutcome::Proposed {
-            wave,
-            volunteers: chosen.len(),
-        });
+        _ => None,
+    };
+    let proposals = match planned {
+        Some(proposals) => proposals,
+        None => {
+            let chosen = candidates(state, conn, request_id, now, per_wave(state))?.chosen;
+            if chosen.is_empty() {
+                return nobody_to_ask(state, conn, &progress, now);
+            }
+            let request = requests::get(conn, Visibility::All, request_id)?;
+            prepare_proposals(state, conn, &request, wave, &chosen, None, now)?
+        }
+    };
+    let start = WaveStart {
+        from: RequestStatus::Submitted,
+        current_wave: progress.wave,
+        wave,
+        last_wave: progress.wave + state.cases.waves_i32(),
+    };
+    let volunteers = proposals.len();
+    let reason = format!(
+        "Vague {wave} : {} sollicité(s)",
+        plural(volunteers, "volontaire", "volontaires")
+    );
+    if !store::claim_wave(conn, request_id, start, None, Some(&reason), now)? {
+        return Ok(WaveOutcome::Nothing);
     }
+    store_proposals(conn, proposals, now)?;
+    Ok(WaveOutcome::Proposed { wave, volunteers })
+}
+
+/// A submitted request nobody can be asked for: it waits, or once one proposal delay has
+/// passed since its submission, becomes `unmatched`.
+fn nobody_to_ask(
+    state: &AppState,
+    conn: &mut DbConnection,
+    progress: &Progress,
+    now: NaiveDateTime,
+) -> Result<WaveOutcome, ApiError> {
     let delay = state.cases.expiry(progress.urgency);
     if now >= progress.created_at + delay {
         let reason = format!(
             "Aucun volontaire ne pouvait recevoir cette demande (thèmes, disponibilité, capacité) dans les {} suivant son dépôt.",
             plural(usize::try_from(delay.num_hours()).unwrap_or(0), "heure", "heures")
         );
-        go_unmatched(state, conn, &progress, &reason, None, now)?;
+        go_unmatched(state, conn, progress, &reason, None, now)?;
         return Ok(WaveOutcome::Unmatched);
     }
     Ok(WaveOutcome::Waiting)
@@ -255,7 +384,7 @@ pub fn advance(
         .last_wave
         .unwrap_or_else(|| state.cases.waves_i32());
     if progress.wave < last {
-        let chosen = candidates(state, conn, progress.id, now, per_wave(state))?;
+        let chosen = candidates(state, conn, progress.id, now, per_wave(state))?.chosen;
         if !chosen.is_empty() {
             let wave = progress.wave + 1;
             let start = WaveStart {
@@ -625,7 +754,7 @@ fn relaunch(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let chosen = candidates(state, conn, progress.id, now, per_wave(state))?;
+    let chosen = candidates(state, conn, progress.id, now, per_wave(state))?.chosen;
     if chosen.is_empty() {
         if progress.status == RequestStatus::Unmatched {
             return Err(invalid(
@@ -1087,14 +1216,29 @@ pub fn advance_request(
     })
 }
 
-/// Proposes the first wave of a submitted request (background job).
-pub fn first_wave_of(
+/// The outcome of each request of a group of first waves.
+pub type WaveOutcomes = Vec<(Uuid, Result<WaveOutcome, ApiError>)>;
+
+/// Proposes the first waves of submitted requests, each from its plan when it still
+/// holds (background jobs), in one transaction: each request behind a savepoint of its
+/// own, so that one that fails is rolled back alone while the others commit, and the
+/// group costs one commit instead of one per wave. `Err` when the commit failed (then no
+/// wave was proposed).
+pub fn first_waves_of(
     state: &AppState,
     conn: &mut DbConnection,
-    request_id: Uuid,
+    plans: Vec<(Uuid, Option<FirstWavePlan>)>,
     now: NaiveDateTime,
-) -> Result<WaveOutcome, ApiError> {
-    write_transaction(conn, |conn| first_wave(state, conn, request_id, now))
+) -> Result<WaveOutcomes, ApiError> {
+    write_transaction(conn, |conn| {
+        Ok(plans
+            .into_iter()
+            .map(|(id, plan)| {
+                let outcome = conn.transaction(|conn| first_wave(state, conn, id, plan, now));
+                (id, outcome)
+            })
+            .collect())
+    })
 }
 
 /// Sends the reminder of one unanswered proposal, once (background job). Returns whether

@@ -60,22 +60,59 @@ fn log_failure(what: &str, id: Uuid, error: &ApiError, report: &mut JobReport) {
     tracing::warn!(item_id = %id, job = what, error = %error, "case job failed; retried at the next pass");
 }
 
-/// Proposes the first wave of each submitted request, each in its own transaction: for
-/// the periodic pass and for the dispatcher of submissions alike. A request whose wave
-/// fails is logged and stays `submitted` for the next pass.
+/// First waves written in one transaction: a bound on how long the other writers wait
+/// for it (a few milliseconds).
+const WAVES_PER_TRANSACTION: usize = 16;
+
+/// Proposes the first wave of each submitted request: for the periodic pass and for the
+/// dispatcher of submissions alike. The waves of a group are worked out first, without
+/// the write lock (rankings, volunteers, e-mails: see [`flow::plan_first_wave`]), then
+/// written in one transaction. A request whose wave fails is logged and stays
+/// `submitted` for the next pass.
 pub(super) fn propose_each(
     state: &AppState,
     ids: impl IntoIterator<Item = Uuid>,
     now: NaiveDateTime,
     report: &mut JobReport,
 ) {
-    for id in ids {
-        match state
-            .store
-            .run_blocking(|conn| flow::first_wave_of(state, conn, id, now))
-        {
-            Ok(outcome) => report.wave(outcome),
-            Err(error) => log_failure("first_wave", id, &error, report),
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    for group in ids.chunks(WAVES_PER_TRANSACTION) {
+        let plans = state.store.run_blocking(|conn| {
+            Ok::<_, ApiError>(
+                group
+                    .iter()
+                    .map(|&id| {
+                        // A wave that could not be planned is worked out under the lock,
+                        // where an error that stays is reported.
+                        let plan = flow::plan_first_wave(state, conn, id, now)
+                            .unwrap_or_else(|error| {
+                                tracing::debug!(request_id = %id, error = %error, "first wave not planned");
+                                None
+                            });
+                        (id, plan)
+                    })
+                    .collect(),
+            )
+        });
+        let outcomes = plans.and_then(|plans| {
+            state
+                .store
+                .run_blocking(|conn| flow::first_waves_of(state, conn, plans, now))
+        });
+        match outcomes {
+            Ok(outcomes) => {
+                for (id, outcome) in outcomes {
+                    match outcome {
+                        Ok(outcome) => report.wave(outcome),
+                        Err(error) => log_failure("first_wave", id, &error, report),
+                    }
+                }
+            }
+            Err(error) => {
+                for &id in group {
+                    log_failure("first_wave", id, &error, report);
+                }
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use entraide_notifier::messages::{
     CaseAccepted, CaseProposed, CaseResolved, CaseWithdrawn, Party, ProposalReminder,
     RequestUnmatched,
 };
+use entraide_notifier::PreparedEmail;
 use entraide_store::cases::{Answer, Proposal};
 use entraide_store::requests::HelpRequest;
 use entraide_store::volunteers::Volunteer;
@@ -49,15 +50,14 @@ fn hours(delta: TimeDelta) -> u32 {
     u32::try_from(delta.num_hours().max(1)).unwrap_or(u32::MAX)
 }
 
-/// Queues the proposal of `request` to `volunteer`.
-pub(crate) fn queue_proposal(
-    conn: &mut DbConnection,
+/// The e-mail proposing `request` to `volunteer`, rendered, to be queued with the proposal
+/// (see [`entraide_notifier::enqueue`]).
+pub(crate) fn proposal_email(
     state: &AppState,
     request: &HelpRequest,
     volunteer: &Volunteer,
     proposal: &Proposal,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<PreparedEmail, ApiError> {
     let link = proposal_link(state, proposal.id);
     let message = CaseProposed {
         volunteer_name: volunteer.name.clone(),
@@ -72,8 +72,7 @@ pub(crate) fn queue_proposal(
         decline_link: format!("{link}/decliner"),
         answer_within_hours: hours(proposal.expires_at - proposal.created_at),
     };
-    entraide_notifier::queue_at(conn, &volunteer.email, &message, now)?;
-    Ok(())
+    Ok(entraide_notifier::prepare(&volunteer.email, &message)?)
 }
 
 /// Queues the reminder of an unanswered proposal.
