@@ -468,10 +468,14 @@ backend_test! {
         for (volunteer, proposal) in &proposals {
             assert!(stored.iter().any(|p| p["id"] == proposal.to_string() && p["volunteer_id"] == volunteer.to_string()), "{stored:?}");
         }
+        // Each e-mail goes to the volunteer its proposal asks (read together, in order).
         let sent = mails(&app, "case_proposed");
         assert_eq!(sent.len(), 2);
-        for (_, proposal) in &proposals {
-            assert!(sent.iter().any(|m| m.text.contains(&format!("/volontaire/propositions/{proposal}/accepter"))));
+        let addresses = [(claire.clone(), "claire@chu-exemple.fr"), (bruno.clone(), "bruno@clinique-exemple.fr")];
+        for (volunteer, proposal) in &proposals {
+            let to = addresses.iter().find(|(id, _)| *id == volunteer.to_string()).unwrap().1;
+            let mail = sent.iter().find(|m| m.text.contains(&format!("/volontaire/propositions/{proposal}/accepter"))).unwrap();
+            assert_eq!(mail.to, to);
         }
         assert_eq!(status_of(&app, &staff_token, &id).await, "proposed");
         // Written once: the dispatcher's next look finds nothing to do.

@@ -98,8 +98,11 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<User> {
 
 /// Creates the person if the address is new, gives them `role` if they lack it, and
 /// fills in the name when none was known. Returns the person as stored, built from what
-/// was read and written rather than read again (it runs under the writer lock of every
-/// public submission).
+/// was read and written rather than read again.
+///
+/// Call it inside the transaction of the change it serves (every caller has one), which
+/// keeps the person and the role together: it runs under the write lock of every public
+/// submission, where a savepoint of its own would cost two more statements.
 pub fn ensure_user_with_role(
     conn: &mut DbConnection,
     email: &Email,
@@ -107,55 +110,53 @@ pub fn ensure_user_with_role(
     role: Role,
     now: NaiveDateTime,
 ) -> StoreResult<User> {
-    conn.transaction(|conn| {
-        let existing = users::table
-            .filter(users::email.eq(email.as_str()))
-            .select(UserRow::as_select())
-            .get_result(conn)
-            .optional()?;
-        let mut user = match existing {
-            Some(mut row) => {
-                if row.name.is_none() && name.is_some() {
-                    diesel::update(users::table.find(&row.id))
-                        .set((users::name.eq(name), users::updated_at.eq(now)))
-                        .execute(conn)?;
-                    row.name = name.map(str::to_owned);
-                }
-                complete(conn, row)?
-            }
-            None => {
-                let id = crate::new_row_id();
-                diesel::insert_into(users::table)
-                    .values((
-                        users::id.eq(id.to_string()),
-                        users::email.eq(email.as_str()),
-                        users::name.eq(name),
-                        users::created_at.eq(now),
-                        users::updated_at.eq(now),
-                    ))
+    let existing = users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(UserRow::as_select())
+        .get_result(conn)
+        .optional()?;
+    let mut user = match existing {
+        Some(mut row) => {
+            if row.name.is_none() && name.is_some() {
+                diesel::update(users::table.find(&row.id))
+                    .set((users::name.eq(name), users::updated_at.eq(now)))
                     .execute(conn)?;
-                User {
-                    id,
-                    email: email.as_str().to_owned(),
-                    name: name.map(str::to_owned),
-                    roles: Vec::new(),
-                    disabled_at: None,
-                }
+                row.name = name.map(str::to_owned);
             }
-        };
-        if !user.has_role(role) {
-            diesel::insert_into(user_roles::table)
+            complete(conn, row)?
+        }
+        None => {
+            let id = crate::new_row_id();
+            diesel::insert_into(users::table)
                 .values((
-                    user_roles::user_id.eq(user.id.to_string()),
-                    user_roles::role.eq(role.as_str()),
-                    user_roles::created_at.eq(now),
+                    users::id.eq(id.to_string()),
+                    users::email.eq(email.as_str()),
+                    users::name.eq(name),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            user.roles.push(role);
-            user.roles.sort();
+            User {
+                id,
+                email: email.as_str().to_owned(),
+                name: name.map(str::to_owned),
+                roles: Vec::new(),
+                disabled_at: None,
+            }
         }
-        Ok(user)
-    })
+    };
+    if !user.has_role(role) {
+        diesel::insert_into(user_roles::table)
+            .values((
+                user_roles::user_id.eq(user.id.to_string()),
+                user_roles::role.eq(role.as_str()),
+                user_roles::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        user.roles.push(role);
+        user.roles.sort();
+    }
+    Ok(user)
 }
 
 /// Stores a one-time sign-in link (only the hash of its token).

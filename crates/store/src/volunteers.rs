@@ -253,6 +253,27 @@ pub fn get(conn: &mut DbConnection, visibility: Visibility, id: Uuid) -> StoreRe
     }
 }
 
+/// Reads volunteers with every detail (for staff and the service), in the order of `ids`,
+/// in two statements whatever their number; `NotFound` when one does not exist.
+pub fn get_many(conn: &mut DbConnection, ids: &[Uuid]) -> StoreResult<Vec<Volunteer>> {
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut rows: HashMap<String, (VolunteerRow, String)> = volunteers::table
+        .inner_join(users::table)
+        .filter(volunteers::id.eq_any(&keys))
+        .select((VolunteerRow::as_select(), users::email))
+        .load::<(VolunteerRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, email)| (row.id.clone(), (row, email)))
+        .collect();
+    let mut themes = themes_of(conn, &keys)?;
+    keys.iter()
+        .map(|key| {
+            let (row, email) = rows.remove(key).ok_or(StoreError::NotFound)?;
+            row.into_volunteer(email, themes.remove(key).unwrap_or_default())
+        })
+        .collect()
+}
+
 /// The volunteer profile of a user, if they have one.
 pub fn find_by_user(conn: &mut DbConnection, user_id: Uuid) -> StoreResult<Option<Volunteer>> {
     find_where(

@@ -121,13 +121,15 @@ backend_test! {
         let again = submit_as(&store, "contact@hopital-test.fr", Some("Autre nom"), now);
         store
             .run_blocking(|conn| {
-                users::ensure_user_with_role(
-                    conn,
-                    &Email::parse("benevole@example.org").unwrap(),
-                    None,
-                    Role::Volunteer,
-                    now,
-                )
+                write_transaction(conn, |conn| {
+                    users::ensure_user_with_role(
+                        conn,
+                        &Email::parse("benevole@example.org").unwrap(),
+                        None,
+                        Role::Volunteer,
+                        now,
+                    )
+                })
             })
             .unwrap();
         let known = submit_as(&store, "benevole@example.org", Some("Bénévole"), now);

@@ -131,9 +131,12 @@ fn prepare_proposals(
     now: NaiveDateTime,
 ) -> Result<Vec<PreparedProposal>, ApiError> {
     let expires_at = now + state.cases.expiry(request.urgency);
+    let ids: Vec<Uuid> = chosen.iter().map(|candidate| candidate.volunteer).collect();
+    let volunteers = volunteers::get_many(conn, &ids)?;
     chosen
         .iter()
-        .map(|candidate| {
+        .zip(volunteers)
+        .map(|(candidate, volunteer)| {
             let new = NewProposal {
                 request_id: request.id,
                 volunteer_id: candidate.volunteer,
@@ -145,7 +148,6 @@ fn prepare_proposals(
                 expires_at,
             };
             let proposal = Proposal::pending(new, now);
-            let volunteer = volunteers::get(conn, Visibility::All, candidate.volunteer)?;
             let email = mail::proposal_email(state, request, &volunteer, &proposal)?;
             Ok(PreparedProposal { proposal, email })
         })
