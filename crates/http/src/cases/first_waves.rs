@@ -2,8 +2,9 @@
 //!
 //! A submission commits the request and its acknowledgement, then queues the request's
 //! id here; the dispatcher started with the case jobs ([`super::spawn_case_jobs`]) wakes
-//! up and proposes the first wave (ranking, proposals, their e-mails) in a transaction of
-//! its own, usually within milliseconds. The submission's answer then costs one short
+//! up and proposes the first wave, usually within milliseconds: it works it out without
+//! the write lock (ranking, volunteers, e-mails), then writes it in a transaction shared
+//! with the other waves of its group (see [`super::flow::first_waves_of`]). The submission's answer then costs one short
 //! write instead of two, and a burst of submissions is answered at the rate the database
 //! takes them while the waves follow behind.
 //!
