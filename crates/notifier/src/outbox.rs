@@ -201,13 +201,6 @@ pub struct PreparedEmail {
     rendered: RenderedEmail,
 }
 
-impl PreparedEmail {
-    /// Its outbox id, once queued.
-    pub fn id(&self) -> Uuid {
-        self.id
-    }
-}
-
 /// Checks the address and renders `message`, without touching the database: the part of
 /// [`queue_at`] that may run before the transaction that queues the e-mail (with
 /// [`enqueue`]), so that a writer holds the database's write lock for less time.

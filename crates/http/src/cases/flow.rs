@@ -242,7 +242,7 @@ fn go_unmatched(
     Ok(changed)
 }
 
-/// A first wave worked out before its transaction: see [`plan_first_wave`].
+/// A first wave worked out, before its transaction (see [`plan_first_wave`]) or in it.
 #[derive(Debug)]
 pub struct FirstWavePlan {
     /// The wave it proposes: the request's next one when planned.
@@ -278,11 +278,22 @@ pub fn plan_first_wave(
     if progress.status != RequestStatus::Submitted {
         return Ok(None);
     }
+    work_out_wave(state, conn, request_id, progress.wave + 1, now)
+}
+
+/// Wave `wave` of a request as the current ranking gives it (reads only); `None` when
+/// nobody can be asked.
+fn work_out_wave(
+    state: &AppState,
+    conn: &mut DbConnection,
+    request_id: Uuid,
+    wave: i32,
+    now: NaiveDateTime,
+) -> Result<Option<FirstWavePlan>, ApiError> {
     let shortlist = candidates(state, conn, request_id, now, per_wave(state))?;
     if shortlist.chosen.is_empty() {
         return Ok(None);
     }
-    let wave = progress.wave + 1;
     let request = requests::get(conn, Visibility::All, request_id)?;
     let proposals = prepare_proposals(state, conn, &request, wave, &shortlist.chosen, None, now)?;
     Ok(Some(FirstWavePlan {
@@ -311,26 +322,18 @@ pub fn first_wave(
     let wave = progress.wave + 1;
     // A plan holds while what it read is unchanged: the request's state (checked above)
     // and wave, and every volunteer's profile (one counter moves with any of them).
-    let planned = match plan {
+    let plan = match plan {
         Some(plan)
             if plan.wave == wave
                 && plan.profiles_version
                     == entraide_store::matching::volunteer_profiles_version(conn)? =>
         {
-            Some(plan.proposals)
+            plan
         }
-        _ => None,
-    };
-    let proposals = match planned {
-        Some(proposals) => proposals,
-        None => {
-            let chosen = candidates(state, conn, request_id, now, per_wave(state))?.chosen;
-            if chosen.is_empty() {
-                return nobody_to_ask(state, conn, &progress, now);
-            }
-            let request = requests::get(conn, Visibility::All, request_id)?;
-            prepare_proposals(state, conn, &request, wave, &chosen, None, now)?
-        }
+        _ => match work_out_wave(state, conn, request_id, wave, now)? {
+            Some(plan) => plan,
+            None => return nobody_to_ask(state, conn, &progress, now),
+        },
     };
     let start = WaveStart {
         from: RequestStatus::Submitted,
@@ -338,7 +341,7 @@ pub fn first_wave(
         wave,
         last_wave: progress.wave + state.cases.waves_i32(),
     };
-    let volunteers = proposals.len();
+    let volunteers = plan.proposals.len();
     let reason = format!(
         "Vague {wave} : {} sollicité(s)",
         plural(volunteers, "volontaire", "volontaires")
@@ -346,7 +349,7 @@ pub fn first_wave(
     if !store::claim_wave(conn, request_id, start, None, Some(&reason), now)? {
         return Ok(WaveOutcome::Nothing);
     }
-    store_proposals(conn, proposals, now)?;
+    store_proposals(conn, plan.proposals, now)?;
     Ok(WaveOutcome::Proposed { wave, volunteers })
 }
 
