@@ -4,7 +4,9 @@
 //!
 //! - Volunteers accepting the same request at the same moment, half of them through each
 //!   process: exactly one wins, the others get `409`, one case is recorded.
-//! - A profile change made through one process shows in the other's ranking at once.
+//! - A profile change made through one process shows in the other's ranking, and a
+//!   sign-out made through one is refused by the other, as soon as the database's
+//!   notification reaches it (on SQLite, where nothing is cached, at once).
 //! - The background jobs of both processes (expiry, next wave, reminders, `unmatched`)
 //!   act once per due item: items are made due by moving their times back in the
 //!   database, and both processes' jobs (a pass every second) find them together.
@@ -497,7 +499,8 @@ fn two_processes(db: &TestDb) {
         "both parties, once"
     );
 
-    // 2. A profile change made through A shows at once in B's ranking, and back.
+    // 2. A profile change made through A shows in B's ranking, and back: B drops its
+    //    copies when PostgreSQL's notification arrives (milliseconds), at once on SQLite.
     let niche = send(
         client
             .post(a.url("/api/v1/requests"))
@@ -524,8 +527,11 @@ fn two_processes(db: &TestDb) {
             .json(&json!({ "themes": ["teletravail", "cybersecurite"] })),
         StatusCode::OK,
     );
-    let seen = ranking(&b);
-    assert_eq!(seen["eligible"], 1, "{seen}");
+    let mut seen = Value::Null;
+    wait_until("B ranks the new theme", Duration::from_secs(5), || {
+        seen = ranking(&b);
+        seen["eligible"] == 1
+    });
     assert_eq!(seen["matches"][0]["volunteer_id"], changing.id.as_str());
     let today = Utc::now().date_naive().to_string();
     send(
@@ -535,8 +541,35 @@ fn two_processes(db: &TestDb) {
             .json(&json!({ "paused_until": today })),
         StatusCode::OK,
     );
-    let seen = ranking(&a);
-    assert_eq!(seen["eligible"], 0, "{seen}");
+    wait_until("A sees the pause", Duration::from_secs(5), || {
+        ranking(&a)["eligible"] == 0
+    });
+    // A sign-out through B: A refuses the session too, once it knows (B at once).
+    let me = |server: &Server| {
+        client
+            .get(server.url("/api/v1/auth/me"))
+            .bearer_auth(&changing.token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        me(&a),
+        StatusCode::OK,
+        "A checks the session (and keeps it)"
+    );
+    send(
+        client
+            .post(b.url("/api/v1/auth/sign-out"))
+            .bearer_auth(&changing.token),
+        StatusCode::NO_CONTENT,
+    );
+    assert_eq!(me(&b), StatusCode::UNAUTHORIZED);
+    wait_until(
+        "A refuses the signed-out session",
+        Duration::from_secs(5),
+        || me(&a) == StatusCode::UNAUTHORIZED,
+    );
 
     // 3. Background jobs of both processes on the same due items. Requests proposed to
     //    a first wave of three volunteers each...

@@ -57,6 +57,9 @@ pub enum StateError {
     /// The metrics registry refused a collector (a bug).
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// The thread that follows other processes' changes could not start.
+    #[error("change listener: {0}")]
+    Changes(#[from] entraide_store::StoreError),
 }
 
 /// What every handler can reach; built once and shared by all workers.
@@ -72,6 +75,8 @@ pub struct AppState {
     pub auth: AuthSettings,
     /// Rate limiters of this process.
     pub limits: RateLimits,
+    /// Sessions checked recently (PostgreSQL only).
+    pub sessions: auth::SessionCache,
     /// Public base URL.
     pub public_url: String,
     /// The matcher and the in-memory index of volunteer profiles.
@@ -93,7 +98,12 @@ impl AppState {
         clock: Arc<dyn Clock>,
         settings: &AppSettings,
     ) -> Result<Self, StateError> {
+        // On PostgreSQL, what other processes change reaches this one's caches.
+        store.listen_for_changes()?;
+        let changes = store.changes().clone();
         Ok(Self {
+            sessions: auth::SessionCache::new(changes.clone()),
+            matching: matching::MatchingService::new(settings.matching_weights, changes)?,
             store,
             clock,
             jwt: JwtKeys::new(
@@ -104,7 +114,6 @@ impl AppState {
             auth: settings.auth.clone(),
             limits: RateLimits::new(&settings.rate_limits),
             public_url: settings.public_url.clone(),
-            matching: matching::MatchingService::new(settings.matching_weights)?,
             metrics: metrics::Metrics::new(settings.metrics_access.clone())?,
             cases: settings.cases.clone(),
             first_waves: cases::FirstWaveQueue::default(),

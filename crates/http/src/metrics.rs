@@ -73,7 +73,7 @@ impl Metrics {
         let gauges = IntGaugeVec::new(
             Opts::new(
                 "state",
-                "Figures read at scrape time: pool, first waves queued, outbox, requests by state",
+                "Figures read at scrape time: pool, first waves queued, outbox, requests by state, cache lookups",
             ),
             &["what", "value"],
         )?;
@@ -155,6 +155,15 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     // Submissions answered whose first wave this process has not proposed yet.
     let queued = i64::try_from(state.first_waves.len()).unwrap_or(i64::MAX);
     state.metrics.set("first_waves", "queued", queued);
+    // Lookups answered from memory (PostgreSQL) and sent to the database, since start.
+    for (cache, lookups) in [
+        ("session_cache", state.sessions.lookups()),
+        ("request_cache", state.matching.request_lookups()),
+    ] {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        state.metrics.set(cache, "hits", count(lookups.hits));
+        state.metrics.set(cache, "misses", count(lookups.misses));
+    }
     let (outbox, requests) = state
         .store
         .run(|conn| {

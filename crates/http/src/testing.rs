@@ -81,6 +81,23 @@ impl TestApp {
         }
     }
 
+    /// On PostgreSQL, waits until the change listener follows the database, so that what
+    /// comes next may be answered from memory; returns at once on SQLite, which caches
+    /// nothing. Blocking; panics after 10 s.
+    pub fn wait_for_change_listener(&self) {
+        if self.state.store.backend() != entraide_store::Backend::Postgres {
+            return;
+        }
+        let started = std::time::Instant::now();
+        while self.state.store.changes().stamp().is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the change listener did not start"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

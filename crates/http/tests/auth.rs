@@ -462,3 +462,37 @@ backend_test! {
         assert_eq!(me(&app, &token).await.status(), 200);
     }
 }
+
+backend_test! {
+    #[actix_web::test]
+    async fn a_revocation_made_by_another_process_is_followed(db) {
+        let app = TestApp::start(db);
+        app.wait_for_change_listener();
+        let postgres = db.store().backend() == entraide_store::Backend::Postgres;
+        let volunteer = app.sign_in("claire@clinique-exemple.fr", Role::Volunteer).await;
+        assert_eq!(me(&app, &volunteer).await.status(), 200);
+        let before = app.state.sessions.lookups();
+        assert_eq!(me(&app, &volunteer).await.status(), 200);
+        // On PostgreSQL the second check came from memory; SQLite caches nothing.
+        assert_eq!(app.state.sessions.lookups().hits - before.hits, u64::from(postgres));
+
+        // Another process (its own connections) revokes every session, straight in the
+        // database: refused as soon as its notification arrives (at once on SQLite).
+        let other = db.another_process();
+        other.run_blocking(|conn| {
+            use diesel::prelude::*;
+            use entraide_store::schema::sessions;
+            diesel::update(sessions::table).set(sessions::revoked_at.eq(Some(Utc::now().naive_utc()))).execute(conn).map_err(entraide_store::StoreError::from)
+        }).unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let response = me(&app, &volunteer).await;
+            if response.status() == StatusCode::UNAUTHORIZED {
+                break;
+            }
+            assert_eq!(response.status(), 200);
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "still accepted after 10 s");
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}

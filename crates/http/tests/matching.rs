@@ -255,3 +255,61 @@ backend_test! {
         assert_eq!(ranking["eligible"], 1, "the change made through the first server is ranked by the second");
     }
 }
+
+/// Waits until `done` holds (another process's change arrives by notification), up to 10 s.
+async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{what}: not after 10 s"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+backend_test! {
+    #[actix_web::test]
+    async fn rankings_from_memory_are_the_databases_and_follow_every_change(db) {
+        let app = TestApp::start(db);
+        app.wait_for_change_listener();
+        let postgres = db.store().backend() == entraide_store::Backend::Postgres;
+        let staff = app.sign_in("staff@anap.fr", Role::Staff).await;
+        volunteer(&app, &staff, &Volunteer { name: "Claire Martin", email: "claire@chu-exemple.fr", department: "92", sector: "sanitaire", status: "public", themes: &["teletravail"], organisation: None }).await;
+        volunteer(&app, &staff, &Volunteer { name: "Bruno Petit", email: "bruno@clinique-exemple.fr", department: "59", sector: "sanitaire", status: "public", themes: &["teletravail", "pca"], organisation: None }).await;
+        let request = request(&app, "paul@hopital-exemple.fr", &["teletravail", "pca"]).await;
+        let read = |query: &'static str| {
+            let (app, staff, request) = (&app, &staff, &request);
+            async move {
+                let response = matches(app, staff, request, query).await;
+                assert_eq!(response.status(), 200);
+                response.json::<Value>().await.unwrap()
+            }
+        };
+        let before = app.state.matching.request_lookups();
+        let from_database = read("?explain=excluded").await;
+        let from_memory = read("?explain=excluded").await;
+        assert_eq!(from_memory, from_database);
+        let hits = app.state.matching.request_lookups().hits - before.hits;
+        // The second ranking came from memory on PostgreSQL; SQLite caches nothing.
+        assert_eq!(hits, u64::from(postgres));
+        assert_eq!(from_memory["request_status"], "submitted");
+
+        // A change made through this server: the next ranking shows it.
+        let response = app.client.post(app.url(&format!("/api/v1/requests/{request}/cancel"))).bearer_auth(&staff).json(&json!({"reason": "Résolu en interne."})).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        assert_eq!(read("").await["request_status"], "cancelled");
+        assert_eq!(read("").await["request_status"], "cancelled");
+
+        // A change made by another process (its own connections, straight to the
+        // database): shown as soon as its notification arrives.
+        let other = db.another_process();
+        let request_key = request.clone();
+        other.run_blocking(move |conn| {
+            use diesel::prelude::*;
+            use entraide_store::schema::help_requests;
+            diesel::update(help_requests::table.find(request_key)).set(help_requests::status.eq("unmatched")).execute(conn).map_err(entraide_store::StoreError::from)
+        }).unwrap();
+        eventually("the other process's change", async || read("").await["request_status"] == "unmatched").await;
+    }
+}

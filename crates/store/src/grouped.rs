@@ -16,11 +16,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
 
 use diesel::r2d2::Pool;
 use diesel::Connection;
 use tokio::sync::oneshot;
 
+use crate::changes::ChangeEpoch;
 use crate::pool::Manager;
 use crate::{write_transaction, DbConnection, StoreError};
 
@@ -44,11 +46,11 @@ pub(crate) struct GroupedWriter {
 
 impl GroupedWriter {
     /// Starts the writer thread on connections of `pool`.
-    pub(crate) fn start(pool: Pool<Manager>) -> std::io::Result<Self> {
+    pub(crate) fn start(pool: Pool<Manager>, changes: Arc<ChangeEpoch>) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
         std::thread::Builder::new()
             .name("group-commit".into())
-            .spawn(move || write_groups(&pool, &jobs))?;
+            .spawn(move || write_groups(&pool, &changes, &jobs))?;
         Ok(Self { queue })
     }
 
@@ -89,13 +91,13 @@ impl GroupedWriter {
 
 /// The writer thread: waits for a write, takes every other one queued meanwhile, commits
 /// them together and answers each caller.
-fn write_groups(pool: &Pool<Manager>, jobs: &Receiver<Job>) {
+fn write_groups(pool: &Pool<Manager>, changes: &ChangeEpoch, jobs: &Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         group.extend(jobs.try_iter().take(MAX_GROUP - 1));
         // A write that panics must not stop the thread: its group is dropped (the
         // callers get an error, the transaction is rolled back with its connection).
-        let run = catch_unwind(AssertUnwindSafe(|| commit_group(pool, group)));
+        let run = catch_unwind(AssertUnwindSafe(|| commit_group(pool, changes, group)));
         if run.is_err() {
             tracing::error!("a grouped write panicked; its group was rolled back");
         }
@@ -103,7 +105,7 @@ fn write_groups(pool: &Pool<Manager>, jobs: &Receiver<Job>) {
 }
 
 /// Runs a group in one transaction and answers its callers.
-fn commit_group(pool: &Pool<Manager>, group: Vec<Job>) {
+fn commit_group(pool: &Pool<Manager>, changes: &ChangeEpoch, group: Vec<Job>) {
     let mut pooled = match pool.get() {
         Ok(pooled) => pooled,
         Err(error) => {
@@ -122,6 +124,7 @@ fn commit_group(pool: &Pool<Manager>, group: Vec<Job>) {
         }
         Ok::<(), StoreError>(())
     });
+    pooled.publish_writes(changes);
     for reply in replies {
         reply(committed.as_ref().map(|_| ()));
     }

@@ -5,6 +5,7 @@
 mod access;
 pub mod applications;
 pub mod cases;
+pub mod changes;
 mod checkpoint;
 pub mod clock;
 mod database_url;

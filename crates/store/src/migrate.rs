@@ -57,6 +57,7 @@ const SQLITE_ONLY: &[BackendSql] = &[
 const POSTGRES_ONLY: &[BackendSql] = &[
     backend_sql!("2026-11-23-000013_request_facts", "postgres"),
     backend_sql!("2026-11-23-000014_optional_origin_sector", "postgres"),
+    backend_sql!("2026-12-05-000015_change_notifications", "postgres"),
 ];
 
 /// The embedded migrations, each with its SQL for one backend when it has some.

@@ -1,5 +1,6 @@
 //! Connections, the pool, and the `Store` handle the rest of the service holds.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{MultiConnection, PgConnection, SqliteConnection};
 
+use crate::changes::{self, ChangeEpoch, WriteWatch};
 use crate::checkpoint::Checkpointer;
 use crate::grouped::GroupedWriter;
 use crate::{Backend, DatabaseUrl, StoreError, StoreResult};
@@ -76,6 +78,21 @@ pub(crate) struct Manager {
 }
 
 impl Manager {
+    /// A new connection, and on PostgreSQL the flag its instrumentation raises when it
+    /// writes a watched table (see [`crate::changes`]).
+    fn establish_watched(&self) -> Result<(DbConnection, Option<Arc<AtomicBool>>), r2d2::Error> {
+        let mut conn = self.establish()?;
+        let watch = match &mut conn {
+            DbConnection::Postgres(pg) => {
+                let wrote = Arc::new(AtomicBool::new(false));
+                pg.set_instrumentation(WriteWatch(wrote.clone()));
+                Some(wrote)
+            }
+            DbConnection::Sqlite(_) => None,
+        };
+        Ok((conn, watch))
+    }
+
     fn establish(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
@@ -120,6 +137,20 @@ const RECHECK_AFTER: Duration = Duration::from_secs(1);
 pub(crate) struct PooledConnection {
     pub(crate) conn: DbConnection,
     checked_at: Instant,
+    /// PostgreSQL: raised when a statement wrote a watched table.
+    wrote_watched: Option<Arc<AtomicBool>>,
+}
+
+impl PooledConnection {
+    /// Moves `epoch` if the work just done on this connection wrote a watched table. Call
+    /// it once that work is committed and before its caller answers.
+    pub(crate) fn publish_writes(&self, epoch: &ChangeEpoch) {
+        if let Some(wrote) = &self.wrote_watched {
+            if wrote.swap(false, Ordering::AcqRel) {
+                epoch.advance();
+            }
+        }
+    }
 }
 
 impl ManageConnection for Manager {
@@ -127,9 +158,11 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<PooledConnection, r2d2::Error> {
+        let (conn, wrote_watched) = self.establish_watched()?;
         Ok(PooledConnection {
-            conn: self.establish()?,
+            conn,
             checked_at: Instant::now(),
+            wrote_watched,
         })
     }
 
@@ -157,12 +190,17 @@ impl ManageConnection for Manager {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool<Manager>,
+    url: DatabaseUrl,
     backend: Backend,
     /// SQLite only: the thread that checkpoints the write-ahead log, until the last
     /// clone is dropped.
     _checkpointer: Option<Arc<Checkpointer>>,
     /// The thread that commits grouped writes ([`Store::write_grouped`]).
     grouped: Arc<GroupedWriter>,
+    /// What this process knows of changes to the data it caches.
+    changes: Arc<ChangeEpoch>,
+    /// PostgreSQL: whether the listener of other processes' changes was started.
+    listening: Arc<std::sync::OnceLock<()>>,
 }
 
 impl Store {
@@ -197,13 +235,17 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .build(manager)?;
-        let grouped = GroupedWriter::start(pool.clone())
+        let changes = Arc::new(ChangeEpoch::default());
+        let grouped = GroupedWriter::start(pool.clone(), changes.clone())
             .map_err(|e| StoreError::Task(format!("group-commit thread: {e}")))?;
         Ok(Store {
             pool,
+            url: url.clone(),
             backend: url.backend(),
             _checkpointer: checkpointer,
             grouped: Arc::new(grouped),
+            changes,
+            listening: Arc::default(),
         })
     }
 
@@ -230,7 +272,30 @@ impl Store {
         E: From<StoreError>,
     {
         let mut pooled = self.pool.get().map_err(StoreError::from)?;
-        work(&mut pooled.conn)
+        let result = work(&mut pooled.conn);
+        pooled.publish_writes(&self.changes);
+        result
+    }
+
+    /// What this process knows of changes to cached data: the epoch copies kept in
+    /// memory are checked against. It is live only on PostgreSQL, once
+    /// [`Store::listen_for_changes`] has run.
+    pub fn changes(&self) -> &Arc<ChangeEpoch> {
+        &self.changes
+    }
+
+    /// PostgreSQL: starts (once per store) the thread that follows the changes other
+    /// processes make, which lets this process keep copies in memory. Does nothing on
+    /// SQLite, where nothing is cached.
+    pub fn listen_for_changes(&self) -> StoreResult<()> {
+        let DatabaseUrl::Postgres(url) = &self.url else {
+            return Ok(());
+        };
+        if self.listening.set(()).is_ok() {
+            changes::spawn_listener(url.clone(), &self.changes)
+                .map_err(|e| StoreError::Task(format!("change listener thread: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Runs database work on tokio's blocking threads so that it never stalls the

@@ -88,6 +88,12 @@ impl TestDb {
         self.store.clone()
     }
 
+    /// A store of its own on this database, sharing no pool, cache or listener with
+    /// [`Self::store`]: what another process would see and do.
+    pub fn another_process(&self) -> Store {
+        Store::connect(&self.url, &test_pool_options()).expect("open a second store")
+    }
+
     /// The URL of this database (to start a server process on it).
     pub fn url(&self) -> &DatabaseUrl {
         &self.url

@@ -269,7 +269,8 @@ pub fn create_session(
 }
 
 /// The owner of a session that is neither revoked nor expired, whose owner is not
-/// disabled; `None` otherwise. Checked on every authenticated request.
+/// disabled, with when the session expires; `None` otherwise. Checked on every
+/// authenticated request.
 ///
 /// One query for the session, its owner and their roles (one row per role), since it
 /// runs on every authenticated request; not `first()`, whose LIMIT is a bound parameter
@@ -278,31 +279,38 @@ pub fn active_session_user(
     conn: &mut DbConnection,
     session_id: Uuid,
     now: NaiveDateTime,
-) -> StoreResult<Option<User>> {
-    let rows: Vec<(UserRow, Option<String>)> = sessions::table
+) -> StoreResult<Option<(User, NaiveDateTime)>> {
+    let rows: Vec<(UserRow, NaiveDateTime, Option<String>)> = sessions::table
         .inner_join(users::table.left_join(user_roles::table))
         .filter(sessions::id.eq(session_id.to_string()))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(users::disabled_at.is_null())
-        .select((UserRow::as_select(), user_roles::role.nullable()))
+        .select((
+            UserRow::as_select(),
+            sessions::expires_at,
+            user_roles::role.nullable(),
+        ))
         .load(conn)?;
     let mut codes = Vec::with_capacity(rows.len());
     let mut owner = None;
-    for (row, role) in rows {
+    for (row, expires_at, role) in rows {
         codes.extend(role);
-        owner.get_or_insert(row);
+        owner.get_or_insert((row, expires_at));
     }
-    let Some(row) = owner else {
+    let Some((row, expires_at)) = owner else {
         return Ok(None);
     };
-    Ok(Some(User {
-        id: parse_id(&row.id)?,
-        email: row.email,
-        name: row.name,
-        roles: parse_roles(&codes)?,
-        disabled_at: row.disabled_at,
-    }))
+    Ok(Some((
+        User {
+            id: parse_id(&row.id)?,
+            email: row.email,
+            name: row.name,
+            roles: parse_roles(&codes)?,
+            disabled_at: row.disabled_at,
+        },
+        expires_at,
+    )))
 }
 
 /// Ends one session, if the reader may see it (`NotFound` otherwise, so that other

@@ -3,12 +3,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::NaiveDateTime;
 use entraide_core::Role;
+use entraide_store::changes::{ChangeEpoch, EpochCache, Lookups};
 use entraide_store::users::{self, User};
 use entraide_store::{DbConnection, Visibility};
 use uuid::Uuid;
@@ -74,17 +76,48 @@ fn verify(state: &AppState, token: &str) -> Result<Claims, ApiError> {
         })
 }
 
-/// The owner of a verified token's session, read from the database on the caller's
-/// connection (blocking): the session must be neither revoked nor expired and its owner
-/// not disabled, so that a sign-out or a revocation made by any process takes effect at
-/// once.
-pub fn session_user(
-    conn: &mut DbConnection,
-    claims: &Claims,
-    now: NaiveDateTime,
-) -> Result<Authenticated, ApiError> {
-    let session_id = claims.jti;
-    let user = users::active_session_user(conn, session_id, now)?.ok_or(ApiError::Unauthorized(
+/// Sessions checked since the last change to sessions, people or roles (PostgreSQL
+/// only, see `entraide_store::changes`): every authenticated request checks its session,
+/// and most come with one seen a moment before.
+#[derive(Debug)]
+pub struct SessionCache(EpochCache<Uuid, Arc<CheckedSession>>);
+
+/// A session found open, its owner and when it expires.
+#[derive(Debug)]
+struct CheckedSession {
+    user: User,
+    expires_at: NaiveDateTime,
+}
+
+/// Most sessions kept in memory.
+const CACHED_SESSIONS: usize = 100_000;
+
+impl SessionCache {
+    /// An empty cache that trusts what it holds while `changes` says nothing changed.
+    pub fn new(changes: Arc<ChangeEpoch>) -> Self {
+        Self(EpochCache::new(changes, CACHED_SESSIONS))
+    }
+
+    /// Lookups so far (for `/metrics`).
+    pub fn lookups(&self) -> Lookups {
+        self.0.lookups()
+    }
+
+    /// The session's owner from memory, when the session was found open since the last
+    /// change and has not expired since; `None` when the database must be asked.
+    fn cached(
+        &self,
+        claims: &Claims,
+        now: NaiveDateTime,
+    ) -> Option<Result<Authenticated, ApiError>> {
+        let session = self.0.get(&claims.jti)?;
+        (now < session.expires_at).then(|| owned_by(claims, Some(session.user.clone())))
+    }
+}
+
+/// The session's owner if the token's subject is that owner.
+fn owned_by(claims: &Claims, user: Option<User>) -> Result<Authenticated, ApiError> {
+    let user = user.ok_or(ApiError::Unauthorized(
         "session revoked, expired or unknown",
     ))?;
     if user.id != claims.sub {
@@ -92,7 +125,39 @@ pub fn session_user(
             "token subject does not own the session",
         ));
     }
-    Ok(Authenticated { user, session_id })
+    Ok(Authenticated {
+        user,
+        session_id: claims.jti,
+    })
+}
+
+/// The owner of a verified token's session, read from the database on the caller's
+/// connection (blocking) unless `sessions` holds it: the session must be neither revoked
+/// nor expired and its owner not disabled, so that a sign-out or a revocation made by
+/// this process takes effect at once, and one made by another process as soon as its
+/// notification arrives (within milliseconds).
+pub fn session_user(
+    conn: &mut DbConnection,
+    sessions: &SessionCache,
+    claims: &Claims,
+    now: NaiveDateTime,
+) -> Result<Authenticated, ApiError> {
+    if let Some(found) = sessions.cached(claims, now) {
+        return found;
+    }
+    let stamp = sessions.0.stamp();
+    let found = users::active_session_user(conn, claims.jti, now)?;
+    let user = found.map(|(user, expires_at)| {
+        if let Some(stamp) = stamp {
+            let checked = Arc::new(CheckedSession {
+                user: user.clone(),
+                expires_at,
+            });
+            sessions.0.insert(stamp, claims.jti, checked);
+        }
+        user
+    });
+    owned_by(claims, user)
 }
 
 async fn authenticate(
@@ -101,9 +166,14 @@ async fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     let claims = verify(&state, &token)?;
     let now = state.clock.now();
+    // From memory on the worker thread when possible: no trip to a blocking thread.
+    if let Some(found) = state.sessions.cached(&claims, now) {
+        return found;
+    }
+    let worker = state.clone();
     state
         .store
-        .run(move |conn| session_user(conn, &claims, now))
+        .run(move |conn| session_user(conn, &worker.sessions, &claims, now))
         .await
 }
 
@@ -158,19 +228,35 @@ role_extractor!(
 );
 
 /// A staff session token whose signature is checked, but whose session and role are not
-/// yet: the handler checks them with [`StaffToken::confirm`] in its own database task.
+/// yet: the handler checks them with [`StaffToken::cached`] on its worker or
+/// [`StaffToken::confirm`] in its own database task.
 ///
 /// For the hottest staff endpoint (the ranking): the check then costs no extra trip to
-/// a blocking thread, and it is still made against the database on every request, so a
-/// revocation takes effect at once in every process.
+/// a blocking thread, and it follows the same rules as every other session check.
 #[derive(Debug, Clone)]
 pub struct StaffToken(Claims);
 
 impl StaffToken {
-    /// Checks the session against the database and that its owner is staff (`401`,
-    /// `403` otherwise), on the caller's connection (blocking).
-    pub fn confirm(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<Staff, ApiError> {
-        session_user(conn, &self.0, now)?
+    /// The check from memory alone (`None` when the database must be asked).
+    pub fn cached(
+        &self,
+        sessions: &SessionCache,
+        now: NaiveDateTime,
+    ) -> Option<Result<Staff, ApiError>> {
+        sessions
+            .cached(&self.0, now)
+            .map(|found| found?.require(Role::Staff).map(Staff))
+    }
+
+    /// Checks the session and that its owner is staff (`401`, `403` otherwise), on the
+    /// caller's connection (blocking).
+    pub fn confirm(
+        &self,
+        conn: &mut DbConnection,
+        sessions: &SessionCache,
+        now: NaiveDateTime,
+    ) -> Result<Staff, ApiError> {
+        session_user(conn, sessions, &self.0, now)?
             .require(Role::Staff)
             .map(Staff)
     }

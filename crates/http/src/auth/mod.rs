@@ -7,7 +7,9 @@ mod rate_limit;
 mod routes;
 mod token;
 
-pub use extract::{session_user, Authenticated, Requester, Staff, StaffToken, Volunteer};
+pub use extract::{
+    session_user, Authenticated, Requester, SessionCache, Staff, StaffToken, Volunteer,
+};
 pub use jwt::{Claims, JwtKeys, JwtSecret};
 pub use rate_limit::{RateLimitSettings, RateLimits};
 pub use routes::{configure, configure_users, issue_sign_in_link, sign_in_link};

@@ -11,6 +11,7 @@ use entraide_core::{
     fold_to_slug, Department, EstablishmentKind, LegalStatus, Region, Sector, ThemeId, Urgency,
 };
 use entraide_matching::{RequestProfile, ThemeCatalog, ThemeSet, VolunteerProfile};
+use entraide_store::changes::{ChangeEpoch, EpochCache, Stamp};
 use entraide_store::matching::{self as store, RequestProfileRow, VolunteerProfileRow};
 use entraide_store::{themes, DbConnection, StoreError};
 use uuid::Uuid;
@@ -50,6 +51,9 @@ pub struct VolunteerIndex {
     current: RwLock<Arc<Snapshot>>,
     /// Held while reloading, so that concurrent requests do not all reload at once.
     reloading: Mutex<()>,
+    /// The profiles' version last read, while no watched table changed since
+    /// (PostgreSQL only, see `entraide_store::changes`).
+    confirmed: EpochCache<(), i64>,
 }
 
 fn corrupt(what: &str, value: &str) -> ApiError {
@@ -115,8 +119,9 @@ fn load(conn: &mut DbConnection, version: i64, now: NaiveDateTime) -> Result<Sna
 }
 
 impl VolunteerIndex {
-    /// An index that loads on first use.
-    pub fn new() -> Self {
+    /// An index that loads on first use, and trusts a version it read while `changes`
+    /// says nothing changed since.
+    pub fn new(changes: Arc<ChangeEpoch>) -> Self {
         Self {
             current: RwLock::new(Arc::new(Snapshot {
                 version: -1,
@@ -126,6 +131,7 @@ impl VolunteerIndex {
                 names: HashMap::new(),
             })),
             reloading: Mutex::new(()),
+            confirmed: EpochCache::new(changes, 1),
         }
     }
 
@@ -143,8 +149,28 @@ impl VolunteerIndex {
         conn: &mut DbConnection,
         now: NaiveDateTime,
     ) -> Result<Arc<Snapshot>, ApiError> {
+        if let Some(version) = self.confirmed.get(&()) {
+            return self.fresh_at(conn, version, now);
+        }
+        let stamp = self.confirmed.stamp();
         let version = store::volunteer_profiles_version(conn)?;
+        if let Some(stamp) = stamp {
+            self.confirm(stamp, version);
+        }
         self.fresh_at(conn, version, now)
+    }
+
+    /// Notes that the profiles' version was `version` when `stamp` was taken.
+    pub fn confirm(&self, stamp: Stamp, version: i64) {
+        self.confirmed.insert(stamp, (), version);
+    }
+
+    /// The current profiles without reading the database: `None` unless the version
+    /// is known unchanged and the loaded snapshot is of that version and of today.
+    pub fn cached(&self, now: NaiveDateTime) -> Option<Arc<Snapshot>> {
+        let version = self.confirmed.get(&())?;
+        let snapshot = self.snapshot();
+        (snapshot.version == version && snapshot.day == now.date()).then_some(snapshot)
     }
 
     /// The same as [`Self::fresh`], given the version the caller has just read (in the
@@ -180,12 +206,6 @@ impl VolunteerIndex {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = loaded.clone();
         Ok(loaded)
-    }
-}
-
-impl Default for VolunteerIndex {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -10,10 +10,13 @@ pub use routes::{
     MatchView, MatchesView,
 };
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 use entraide_matching::{
     BatchAssignment, Excluded, MatchScore, Matcher, RankOptions, Ranking, Weights,
 };
+use entraide_store::changes::{ChangeEpoch, EpochCache, Lookups};
 use entraide_store::matching::{self as store, RequestProfileRow};
 use entraide_store::DbConnection;
 use uuid::Uuid;
@@ -25,13 +28,19 @@ use crate::ApiError;
 pub struct MatchingService {
     matcher: Matcher,
     index: VolunteerIndex,
+    /// Requests' matching profiles read since the last change (PostgreSQL only, see
+    /// `entraide_store::changes`): staff rank the same open requests again and again.
+    requests: EpochCache<Uuid, Arc<RequestProfileRow>>,
 }
+
+/// Most requests' profiles kept in memory (about 1 kB each).
+const CACHED_REQUESTS: usize = 100_000;
 
 /// A ranking with what the service knows around it.
 #[derive(Debug)]
 pub struct RequestRanking {
     /// The request as stored (its state, themes...).
-    pub request: RequestProfileRow,
+    pub request: Arc<RequestProfileRow>,
     /// The ranking.
     pub ranking: Ranking,
     /// The snapshot it was computed on (for names).
@@ -42,11 +51,20 @@ pub struct RequestRanking {
 
 impl MatchingService {
     /// A service with the given weights (validated).
-    pub fn new(weights: Weights) -> Result<Self, entraide_matching::MatchingError> {
+    pub fn new(
+        weights: Weights,
+        changes: Arc<ChangeEpoch>,
+    ) -> Result<Self, entraide_matching::MatchingError> {
         Ok(Self {
             matcher: Matcher::new(weights)?,
-            index: VolunteerIndex::new(),
+            index: VolunteerIndex::new(changes.clone()),
+            requests: EpochCache::new(changes, CACHED_REQUESTS),
         })
+    }
+
+    /// Lookups of requests' profiles so far (for `/metrics`).
+    pub fn request_lookups(&self) -> Lookups {
+        self.requests.lookups()
     }
 
     /// The weights in use.
@@ -54,7 +72,9 @@ impl MatchingService {
         self.matcher.weights()
     }
 
-    /// Ranks the volunteers for one request (`NotFound` when it does not exist).
+    /// Ranks the volunteers for one request (`NotFound` when it does not exist), from
+    /// what the database holds now; the request's profile and the profiles' version are
+    /// kept for [`Self::rank_cached`].
     pub fn rank(
         &self,
         conn: &mut DbConnection,
@@ -62,8 +82,36 @@ impl MatchingService {
         now: NaiveDateTime,
         options: &RankOptions,
     ) -> Result<RequestRanking, ApiError> {
+        let stamp = self.requests.stamp();
         let (request, version) = store::request_profile_and_version(conn, request_id)?;
+        let request = Arc::new(request);
         let snapshot = self.index.fresh_at(conn, version, now)?;
+        if let Some(stamp) = stamp {
+            self.requests.insert(stamp, request_id, request.clone());
+            self.index.confirm(stamp, version);
+        }
+        self.rank_on(request, snapshot, options)
+    }
+
+    /// The same ranking from memory alone, when the request's profile and the volunteer
+    /// profiles are known unchanged since they were read; `None` otherwise.
+    pub fn rank_cached(
+        &self,
+        request_id: Uuid,
+        now: NaiveDateTime,
+        options: &RankOptions,
+    ) -> Option<Result<RequestRanking, ApiError>> {
+        let request = self.requests.get(&request_id)?;
+        let snapshot = self.index.cached(now)?;
+        Some(self.rank_on(request, snapshot, options))
+    }
+
+    fn rank_on(
+        &self,
+        request: Arc<RequestProfileRow>,
+        snapshot: Arc<Snapshot>,
+        options: &RankOptions,
+    ) -> Result<RequestRanking, ApiError> {
         let profile = index::request_profile(&snapshot, &request)?;
         let started = std::time::Instant::now();
         let ranking = self
