@@ -39,7 +39,7 @@ use uuid::Uuid;
 
 use crate::outbox::{self, Claimed, OutboxMessage};
 use crate::{MailSettings, NotifierError, TransportSettings};
-use entraide_store::write_transaction;
+use entraide_store::background_write_transaction;
 
 /// Most messages sent in one round, so that a long backlog still lets shutdown in.
 const ROUND: usize = 50;
@@ -144,7 +144,7 @@ impl DeliveryWorker {
                 // Write transactions: on SQLite they queue on the process's writer mutex rather
                 // than sleep in SQLite's busy handler while requests write.
                 .run(move |conn| {
-                    write_transaction(conn, |conn| {
+                    background_write_transaction(conn, |conn| {
                         outbox::claim_due(conn, limit, now, lease_until)
                     })
                 })
@@ -298,7 +298,7 @@ impl DeliveryWorker {
             match self
                 .store
                 .run(move |conn| {
-                    write_transaction(conn, |conn| outbox::mark_sent(conn, &batch, now))
+                    background_write_transaction(conn, |conn| outbox::mark_sent(conn, &batch, now))
                 })
                 .await
             {
@@ -350,7 +350,7 @@ impl DeliveryWorker {
         let stored = failure.stored.clone();
         self.store
             .run(move |conn| {
-                write_transaction(conn, |conn| {
+                background_write_transaction(conn, |conn| {
                     outbox::mark_failed(conn, id, &token, now, &stored, retry_at)
                 })
             })

@@ -33,7 +33,7 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::Integer;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 
-use crate::write::SqliteWriter;
+use crate::write::{SqliteWriter, WriterClass};
 
 /// How often the log is copied back. Between two passes, a busy server writes a few
 /// megabytes of log at most.
@@ -96,7 +96,7 @@ fn checkpoint(conn: &mut SqliteConnection) {
             // A second passive checkpoint copies and syncs, without the turn, what was
             // written since the first: the restart then has little left to copy.
             run(conn, "PRAGMA wal_checkpoint(PASSIVE)");
-            let _turn = SqliteWriter::enter();
+            let _turn = SqliteWriter::enter(WriterClass::Foreground);
             restart(conn);
         }
         _ => {}

@@ -33,7 +33,7 @@ pub use database_url::{Backend, DatabaseUrl, DatabaseUrlError};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use pool::{DbConnection, PoolOptions, Store};
-pub use write::write_transaction;
+pub use write::{background_write_transaction, write_transaction, BACKGROUND_PATIENCE};
 
 /// Result of a storage operation.
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -16,7 +16,10 @@ use entraide_store::cases::{
 };
 use entraide_store::matching::bump_volunteer_profiles;
 use entraide_store::requests::{self, CancelOutcome, HelpRequest, RequestStatus};
-use entraide_store::{volunteers, write_transaction, DbConnection, StoreError, Visibility};
+use entraide_store::{
+    background_write_transaction, volunteers, write_transaction, DbConnection, StoreError,
+    Visibility,
+};
 use uuid::Uuid;
 
 use super::mail;
@@ -1235,7 +1238,8 @@ pub fn first_waves_of(
     plans: Vec<(Uuid, Option<FirstWavePlan>)>,
     now: NaiveDateTime,
 ) -> Result<WaveOutcomes, ApiError> {
-    write_transaction(conn, |conn| {
+    // Nobody waits on a first wave: submissions go first during a burst.
+    background_write_transaction(conn, |conn| {
         Ok(plans
             .into_iter()
             .map(|(id, plan)| {
