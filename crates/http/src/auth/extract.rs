@@ -132,19 +132,16 @@ fn owned_by(claims: &Claims, user: Option<User>) -> Result<Authenticated, ApiErr
 }
 
 /// The owner of a verified token's session, read from the database on the caller's
-/// connection (blocking) unless `sessions` holds it: the session must be neither revoked
-/// nor expired and its owner not disabled, so that a sign-out or a revocation made by
-/// this process takes effect at once, and one made by another process as soon as its
-/// notification arrives (within milliseconds).
+/// connection (blocking) and kept in `sessions`; callers ask [`SessionCache::cached`]
+/// first. The session must be neither revoked nor expired and its owner not disabled,
+/// so that a sign-out or a revocation made by this process takes effect at once, and one
+/// made by another process as soon as its notification arrives (within milliseconds).
 pub fn session_user(
     conn: &mut DbConnection,
     sessions: &SessionCache,
     claims: &Claims,
     now: NaiveDateTime,
 ) -> Result<Authenticated, ApiError> {
-    if let Some(found) = sessions.cached(claims, now) {
-        return found;
-    }
     let stamp = sessions.0.stamp();
     let found = users::active_session_user(conn, claims.jti, now)?;
     let user = found.map(|(user, expires_at)| {
@@ -248,8 +245,9 @@ impl StaffToken {
             .map(|found| found?.require(Role::Staff).map(Staff))
     }
 
-    /// Checks the session and that its owner is staff (`401`, `403` otherwise), on the
-    /// caller's connection (blocking).
+    /// Checks the session in the database and that its owner is staff (`401`, `403`
+    /// otherwise), on the caller's connection (blocking): when [`Self::cached`] could
+    /// not answer.
     pub fn confirm(
         &self,
         conn: &mut DbConnection,
