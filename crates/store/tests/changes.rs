@@ -117,7 +117,7 @@ fn postgres_other_processes_changes_arrive_by_notification() {
         &other,
         "UPDATE sessions SET revoked_at = NULL WHERE id = 'none'",
     );
-    std::thread::sleep(Duration::from_millis(100));
+    settle();
     assert!(epoch.is_current(stamp));
 }
 

@@ -188,21 +188,28 @@ async fn matches(
     // From memory on the worker thread when the session, the request's profile and the
     // volunteer profiles are all known unchanged (PostgreSQL): no database, no blocking
     // thread. The ranking itself takes a tenth of a millisecond.
-    let from_memory = match token.cached(&state.sessions, now) {
-        Some(Ok(_)) if errors.is_empty() => state.matching.rank_cached(request_id, now, &options),
+    let session_known = match token.cached(&state.sessions, now) {
+        Some(Ok(_)) => true,
         Some(Err(refused)) => return Err(refused),
-        _ => None,
+        None => false,
+    };
+    let from_memory = if session_known && errors.is_empty() {
+        state.matching.rank_cached(request_id, now, &options)
+    } else {
+        None
     };
     let ranked = match from_memory {
         Some(ranked) => ranked?,
         None => {
             let worker = state.clone();
-            // The session is checked in the ranking's own database task: one trip to a
-            // blocking thread instead of two.
+            // The session, unless memory already vouched for it, is checked in the
+            // ranking's own database task: one trip to a blocking thread instead of two.
             state
                 .store
                 .run(move |conn| {
-                    token.confirm(conn, &worker.sessions, now)?;
+                    if !session_known {
+                        token.confirm(conn, &worker.sessions, now)?;
+                    }
                     if !errors.is_empty() {
                         return Err(ApiError::Validation(errors));
                     }
